@@ -17,6 +17,7 @@
 
 //! Custom resource types of the Nuvolaris operator (Sample, Whisk).
 
+pub mod conditions;
 pub mod sample;
 pub mod whisk;
 
