@@ -16,17 +16,1700 @@
 // under the License.
 
 //! YAML parsing and kubectl-identical YAML printing.
+//!
+//! Reading follows what kustomize does with a file: go-yaml v3 resolves plain scalars
+//! (YAML 1.2 core schema plus `0777` octals, `1_000` underscores and timestamps), the
+//! document is turned into JSON (timestamps become RFC 3339 strings, non-string keys and
+//! infinities are errors) and that JSON is what the transformers see.
+//!
+//! Printing follows `kubectl kustomize` output: each resource is marshalled to JSON and
+//! printed by the go-yaml v2 emitter (via `sigs.k8s.io/yaml`): keys sorted with go-yaml's
+//! natural order, 2-space indentation, sequences not indented under their key, strings
+//! quoted when YAML 1.1 would read them as something else, lines folded past column 80
+//! and multi-line strings as literal blocks.
 
 use crate::Error;
-use serde_json::Value;
+use granit_parser::{Event, Options, Parser, ScalarStyle, Tag};
+use serde_json::{Map, Number, Value};
+
+/// Most nodes (aliases expanded) one document may produce, against alias bombs.
+pub const MAX_NODES: usize = 1_000_000;
+
+/// Deepest nesting accepted while reading (the parser also limits it).
+pub const MAX_DEPTH: usize = 200;
+
+// ---------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------
 
 /// Parses a (multi-document) YAML stream into JSON values; `file` names it in errors.
+///
+/// Empty documents (and documents that are only `null`) are skipped, as kustomize does.
 pub fn parse_documents(text: &str, file: &str) -> Result<Vec<Value>, Error> {
-    let _ = text;
-    Err(Error::Unsupported(format!("{file}: YAML parsing is not implemented yet")))
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match parse_yaml(text, file) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            // JSON that YAML refuses (tabs as indentation, ...) is still JSON.
+            let t = text.trim_start();
+            if t.starts_with('{') || t.starts_with('[') {
+                if let Ok(v) = serde_json::from_str::<Value>(text) {
+                    return Ok(if v.is_null() { vec![] } else { vec![v] });
+                }
+            }
+            Err(e)
+        }
+    }
 }
+
+/// Parses one YAML document (the first non-empty one); `None` when the stream is empty.
+pub fn parse_document(text: &str, file: &str) -> Result<Option<Value>, Error> {
+    Ok(parse_documents(text, file)?.into_iter().next())
+}
+
+fn yaml_err(file: &str, message: impl Into<String>) -> Error {
+    Error::Yaml { file: file.to_string(), message: message.into() }
+}
+
+/// A collection being built from parser events.
+enum Frame {
+    Seq { items: Vec<Value>, anchor: usize },
+    Map(MapFrame),
+}
+
+struct MapFrame {
+    map: Map<String, Value>,
+    anchor: usize,
+    /// Key read, waiting for its value: (key, line of the key, is the `<<` merge key).
+    key: Option<(String, usize, bool)>,
+    /// Line where each key was defined, for duplicate-key errors.
+    lines: Vec<(String, usize)>,
+    merges: Vec<Value>,
+}
+
+struct Composer<'f> {
+    file: &'f str,
+    stack: Vec<Frame>,
+    anchors: Vec<Option<(Value, usize)>>,
+    nodes: usize,
+}
+
+/// A finished node: its value, whether it is the merge key `<<`, and its size in nodes.
+struct Node {
+    value: Value,
+    merge_key: bool,
+    size: usize,
+    scalar_text: Option<String>,
+}
+
+impl Composer<'_> {
+    fn count(&mut self, n: usize, line: usize) -> Result<(), Error> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(yaml_err(
+                self.file,
+                format!("line {line}: document expands to more than {MAX_NODES} nodes (alias bomb?)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn set_anchor(&mut self, id: usize, value: &Value, size: usize) {
+        if id == 0 {
+            return;
+        }
+        if self.anchors.len() <= id {
+            self.anchors.resize(id + 1, None);
+        }
+        self.anchors[id] = Some((value.clone(), size));
+    }
+
+    /// Delivers a finished node to the enclosing collection; returns it at top level.
+    fn deliver(&mut self, node: Node, line: usize) -> Result<Option<Value>, Error> {
+        let file = self.file;
+        match self.stack.last_mut() {
+            None => Ok(Some(node.value)),
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node.value);
+                Ok(None)
+            }
+            Some(Frame::Map(m)) => {
+                match m.key.take() {
+                    None => {
+                        let key = match (&node.value, node.scalar_text) {
+                            (Value::String(s), _) => s.clone(),
+                            (Value::Object(_), _) | (Value::Array(_), _) => {
+                                return Err(yaml_err(
+                                    file,
+                                    format!("line {line}: a mapping key must be a scalar"),
+                                ))
+                            }
+                            (_, Some(text)) if node.merge_key => text,
+                            (_, Some(text)) => {
+                                return Err(yaml_err(
+                                    file,
+                                    format!(
+                                        "line {line}: mapping key {text:?} is not a string \
+                                         (json: unsupported type: map[interface {{}}]interface {{}})"
+                                    ),
+                                ))
+                            }
+                            (_, None) => {
+                                return Err(yaml_err(file, format!("line {line}: invalid mapping key")))
+                            }
+                        };
+                        if let Some((_, first)) = m.lines.iter().find(|(k, _)| *k == key) {
+                            return Err(yaml_err(
+                                file,
+                                format!("line {line}: mapping key {key:?} already defined at line {first}"),
+                            ));
+                        }
+                        m.lines.push((key.clone(), line));
+                        m.key = Some((key, line, node.merge_key));
+                    }
+                    Some((key, _, true)) => {
+                        let _ = key;
+                        match node.value {
+                            Value::Object(_) => m.merges.push(node.value),
+                            Value::Array(items) => {
+                                for it in items {
+                                    if !it.is_object() {
+                                        return Err(yaml_err(
+                                            file,
+                                            format!(
+                                                "line {line}: map merge requires map or sequence of maps as the value"
+                                            ),
+                                        ));
+                                    }
+                                    m.merges.push(it);
+                                }
+                            }
+                            _ => {
+                                return Err(yaml_err(
+                                    file,
+                                    format!("line {line}: map merge requires map or sequence of maps as the value"),
+                                ))
+                            }
+                        }
+                    }
+                    Some((key, _, false)) => {
+                        m.map.insert(key, node.value);
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn value_size(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(value_size).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(value_size).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
+    let mut options = Options::default();
+    options.block_scalar_eof_without_line_feed = true;
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.block_nesting_limit = MAX_DEPTH;
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut docs = Vec::new();
+    let mut comp = Composer { file, stack: Vec::new(), anchors: Vec::new(), nodes: 0 };
+    let mut root: Option<Value> = None;
+    while let Some(ev) = parser.next_event() {
+        let (event, span) = ev.map_err(|e| {
+            yaml_err(
+                file,
+                format!("line {}, column {}: {}", e.marker().line(), e.marker().col() + 1, e.info()),
+            )
+        })?;
+        let line = span.start.line();
+        match event {
+            Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(..) => {
+                comp.stack.clear();
+                comp.anchors.clear();
+                comp.nodes = 0;
+                root = None;
+            }
+            Event::DocumentEnd => {
+                if let Some(v) = root.take() {
+                    if !v.is_null() {
+                        docs.push(v);
+                    }
+                }
+            }
+            Event::Alias(id) => {
+                let Some(Some((value, size))) = comp.anchors.get(id).cloned() else {
+                    return Err(yaml_err(file, format!("line {line}: unknown anchor")));
+                };
+                comp.count(size, line)?;
+                let node = Node { value, merge_key: false, size, scalar_text: None };
+                if let Some(v) = comp.deliver(node, line)? {
+                    root = Some(v);
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                comp.count(1, line)?;
+                let (value, merge_key) = resolve_scalar(&text, style, tag.as_deref())
+                    .map_err(|m| yaml_err(file, format!("line {line}: {m}")))?;
+                comp.set_anchor(anchor, &value, 1);
+                let node = Node { value, merge_key, size: 1, scalar_text: Some(text.into_owned()) };
+                if let Some(v) = comp.deliver(node, line)? {
+                    root = Some(v);
+                }
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                comp.count(1, line)?;
+                if comp.stack.len() >= MAX_DEPTH {
+                    return Err(yaml_err(file, format!("line {line}: nesting deeper than {MAX_DEPTH}")));
+                }
+                comp.stack.push(Frame::Seq { items: Vec::new(), anchor });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                comp.count(1, line)?;
+                if comp.stack.len() >= MAX_DEPTH {
+                    return Err(yaml_err(file, format!("line {line}: nesting deeper than {MAX_DEPTH}")));
+                }
+                comp.stack.push(Frame::Map(MapFrame {
+                    map: Map::new(),
+                    anchor,
+                    key: None,
+                    lines: Vec::new(),
+                    merges: Vec::new(),
+                }));
+            }
+            Event::SequenceEnd => {
+                let Some(Frame::Seq { items, anchor }) = comp.stack.pop() else {
+                    return Err(yaml_err(file, format!("line {line}: unbalanced sequence")));
+                };
+                let value = Value::Array(items);
+                let size = if anchor != 0 { value_size(&value) } else { 0 };
+                comp.set_anchor(anchor, &value, size);
+                let node = Node { value, merge_key: false, size, scalar_text: None };
+                if let Some(v) = comp.deliver(node, line)? {
+                    root = Some(v);
+                }
+            }
+            Event::MappingEnd => {
+                let Some(Frame::Map(mut m)) = comp.stack.pop() else {
+                    return Err(yaml_err(file, format!("line {line}: unbalanced mapping")));
+                };
+                for merged in std::mem::take(&mut m.merges) {
+                    if let Value::Object(src) = merged {
+                        for (k, v) in src {
+                            if !m.map.contains_key(&k) {
+                                m.map.insert(k, v);
+                            }
+                        }
+                    }
+                }
+                let value = Value::Object(m.map);
+                let size = if m.anchor != 0 { value_size(&value) } else { 0 };
+                comp.set_anchor(m.anchor, &value, size);
+                let node = Node { value, merge_key: false, size, scalar_text: None };
+                if let Some(v) = comp.deliver(node, line)? {
+                    root = Some(v);
+                }
+            }
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+    Ok(docs)
+}
+
+/// Resolves a scalar as go-yaml v3 does when decoding into `interface{}` and JSON.
+/// Returns the value and whether it is the merge key `<<`.
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<(Value, bool), String> {
+    let core = tag.and_then(|t| {
+        if t.handle() == "tag:yaml.org,2002:" {
+            Some(t.suffix().to_string())
+        } else {
+            None
+        }
+    });
+    match (tag, core.as_deref()) {
+        (None, _) => {
+            if style == ScalarStyle::Plain {
+                if text == "<<" {
+                    return Ok((Value::String(text.into()), true));
+                }
+                Ok((resolve_plain_v3(text)?, false))
+            } else {
+                Ok((Value::String(text.into()), false))
+            }
+        }
+        (Some(_), Some("str")) => Ok((Value::String(text.into()), false)),
+        (Some(_), Some("null")) => Ok((Value::Null, false)),
+        (Some(_), Some("bool")) => match resolve_plain_v3(text)? {
+            v @ Value::Bool(_) => Ok((v, false)),
+            _ => Err(format!("cannot decode !!str `{text}` as a !!bool")),
+        },
+        (Some(_), Some("int")) => match resolve_plain_v3(text)? {
+            v @ Value::Number(_) if !is_float_text(text) => Ok((v, false)),
+            _ => Err(format!("cannot decode !!str `{text}` as a !!int")),
+        },
+        (Some(_), Some("float")) => match resolve_plain_v3(text)? {
+            Value::Number(n) => {
+                let f = n.as_f64().unwrap_or(0.0);
+                Ok((Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null), false))
+            }
+            _ => Err(format!("cannot decode !!str `{text}` as a !!float")),
+        },
+        (Some(_), Some("timestamp")) => match parse_go_timestamp(text) {
+            Some(ts) => Ok((Value::String(ts.rfc3339nano()), false)),
+            None => Err(format!("cannot decode !!str `{text}` as a !!timestamp")),
+        },
+        (Some(_), Some("binary")) => {
+            use base64::Engine as _;
+            let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(clean.as_bytes())
+                .map_err(|e| format!("!!binary value contains invalid base64 data: {e}"))?;
+            Ok((Value::String(String::from_utf8_lossy(&bytes).into_owned()), false))
+        }
+        (Some(_), Some("merge")) => Ok((Value::String(text.into()), true)),
+        // Custom tags (and the non-specific `!`) leave the scalar a string.
+        (Some(_), _) => Ok((Value::String(text.into()), false)),
+    }
+}
+
+fn is_float_text(text: &str) -> bool {
+    let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !(t.starts_with("0x") || t.starts_with("0X")) && (t.contains('.') || t.contains(['e', 'E']))
+}
+
+/// go-yaml v3 resolution of an untagged plain scalar, then its JSON form.
+fn resolve_plain_v3(s: &str) -> Result<Value, String> {
+    let Some(first) = s.bytes().next() else {
+        return Ok(Value::Null);
+    };
+    match s {
+        "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
+        ".nan" | ".NaN" | ".NAN" => return Err("json: unsupported value: NaN".into()),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Err("json: unsupported value: +Inf".into())
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Err("json: unsupported value: -Inf".into()),
+        _ => {}
+    }
+    match first {
+        b'.' => {
+            if let Some(f) = go_parse_float(s) {
+                return Ok(float_value(f));
+            }
+        }
+        b'0'..=b'9' | b'+' | b'-' => {
+            if let Some(ts) = parse_go_timestamp(s) {
+                return Ok(Value::String(ts.rfc3339nano()));
+            }
+            if let Some(n) = resolve_number(s) {
+                return Ok(n);
+            }
+        }
+        _ => {}
+    }
+    Ok(Value::String(s.to_string()))
+}
+
+fn float_value(f: f64) -> Value {
+    Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+}
+
+/// The numeric part of go-yaml's resolver ('D' and 'S' hints); `None` for strings.
+fn resolve_number(s: &str) -> Option<Value> {
+    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    if let Some(i) = go_parse_int(&plain) {
+        return Some(Value::Number(i.into()));
+    }
+    if let Some(u) = go_parse_uint(&plain) {
+        return Some(Value::Number(u.into()));
+    }
+    if yaml_style_float(&plain) {
+        if let Some(f) = go_parse_float(&plain) {
+            return Some(float_value(f));
+        }
+    }
+    if let Some(rest) = plain.strip_prefix("0b") {
+        if let Ok(i) = i64::from_str_radix(rest, 2) {
+            if !rest.starts_with(['+', '-']) {
+                return Some(Value::Number(i.into()));
+            }
+        }
+        if let Ok(u) = u64::from_str_radix(rest, 2) {
+            if !rest.starts_with('+') {
+                return Some(Value::Number(u.into()));
+            }
+        }
+    } else if let Some(rest) = plain.strip_prefix("-0b") {
+        if !rest.starts_with(['+', '-']) {
+            if let Ok(i) = i64::from_str_radix(&format!("-{rest}"), 2) {
+                return Some(Value::Number(i.into()));
+            }
+        }
+    }
+    if let Some(rest) = plain.strip_prefix("0o") {
+        if !rest.starts_with(['+', '-']) {
+            if let Ok(i) = i64::from_str_radix(rest, 8) {
+                return Some(Value::Number(i.into()));
+            }
+        }
+    } else if let Some(rest) = plain.strip_prefix("-0o") {
+        if !rest.starts_with(['+', '-']) {
+            if let Ok(i) = i64::from_str_radix(&format!("-{rest}"), 8) {
+                return Some(Value::Number(i.into()));
+            }
+        }
+    }
+    None
+}
+
+/// Go `strconv.ParseUint(s, 0, 64)` digits after the sign: base prefix detection.
+fn go_base_digits(s: &str) -> Option<(u32, &str)> {
+    let (base, digits) = if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (16, r)
+    } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+        (2, r)
+    } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
+        (8, r)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (8, &s[1..])
+    } else {
+        (10, s)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
+        return None;
+    }
+    Some((base, digits))
+}
+
+/// Go `strconv.ParseInt(s, 0, 64)` (underscores already removed).
+fn go_parse_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (base, digits) = go_base_digits(body)?;
+    let mag = u128::from_str_radix(digits, base).ok()?;
+    if neg {
+        if mag <= i64::MAX as u128 + 1 {
+            return Some((-(mag as i128)) as i64);
+        }
+        None
+    } else if mag <= i64::MAX as u128 {
+        Some(mag as i64)
+    } else {
+        None
+    }
+}
+
+/// Go `strconv.ParseUint(s, 0, 64)` (no sign allowed).
+fn go_parse_uint(s: &str) -> Option<u64> {
+    let (base, digits) = go_base_digits(s)?;
+    u64::from_str_radix(digits, base).ok()
+}
+
+/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let st = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - st
+    };
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Go `strconv.ParseFloat(s, 64)` for decimal forms; `None` on error or overflow.
+fn go_parse_float(s: &str) -> Option<f64> {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let ok_chars = body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
+    if !ok_chars || body.is_empty() {
+        return None;
+    }
+    if !body.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.') {
+        return None;
+    }
+    let f: f64 = s.parse().ok()?;
+    if f.is_finite() {
+        Some(f)
+    } else {
+        None
+    }
+}
+
+/// A timestamp as Go's `time.Parse` reads the formats go-yaml accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoTimestamp {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    nanos: u32,
+    /// Offset east of UTC in minutes.
+    offset_minutes: i32,
+}
+
+impl GoTimestamp {
+    /// Formats as Go's `time.RFC3339Nano` (what `json.Marshal` writes for a `time.Time`).
+    pub fn rfc3339nano(&self) -> String {
+        let mut s = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        );
+        if self.nanos != 0 {
+            let frac = format!("{:09}", self.nanos);
+            s.push('.');
+            s.push_str(frac.trim_end_matches('0'));
+        }
+        if self.offset_minutes == 0 {
+            s.push('Z');
+        } else {
+            let sign = if self.offset_minutes < 0 { '-' } else { '+' };
+            let m = self.offset_minutes.unsigned_abs();
+            s.push_str(&format!("{sign}{:02}:{:02}", m / 60, m % 60));
+        }
+        s
+    }
+}
+
+fn days_in(month: u32, year: u32) -> u32 {
+    match month {
+        2 => {
+            if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
+                29
+            } else {
+                28
+            }
+        }
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Go's `getnum(s, false)`: one or two digits.
+fn getnum(s: &[u8]) -> Option<(u32, &[u8])> {
+    let d0 = *s.first()?;
+    if !d0.is_ascii_digit() {
+        return None;
+    }
+    match s.get(1) {
+        Some(d1) if d1.is_ascii_digit() => Some((u32::from(d0 - b'0') * 10 + u32::from(d1 - b'0'), &s[2..])),
+        _ => Some((u32::from(d0 - b'0'), &s[1..])),
+    }
+}
+
+/// Parses `s` with go-yaml's timestamp formats (`2006-1-2T15:4:5.999999999Z07:00`,
+/// the same with `t` or a space and no zone, and `2006-1-2`).
+pub fn parse_go_timestamp(s: &str) -> Option<GoTimestamp> {
+    let b = s.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return None;
+    }
+    let year = s[..4].parse::<u32>().ok()?;
+    let (month, rest) = getnum(&b[5..])?;
+    let rest = rest.strip_prefix(b"-")?;
+    let (day, rest) = getnum(rest)?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in(month, year) {
+        return None;
+    }
+    let mut ts = GoTimestamp { year, month, day, hour: 0, minute: 0, second: 0, nanos: 0, offset_minutes: 0 };
+    if rest.is_empty() {
+        return Some(ts);
+    }
+    let (sep, rest) = (rest[0], &rest[1..]);
+    if !matches!(sep, b'T' | b't' | b' ') {
+        return None;
+    }
+    let (hour, rest) = getnum(rest)?;
+    let rest = rest.strip_prefix(b":")?;
+    let (minute, rest) = getnum(rest)?;
+    let rest = rest.strip_prefix(b":")?;
+    let (second, mut rest) = getnum(rest)?;
+    if hour >= 24 || minute >= 60 || second >= 60 {
+        return None;
+    }
+    ts.hour = hour;
+    ts.minute = minute;
+    ts.second = second;
+    if rest.len() >= 2 && (rest[0] == b'.' || rest[0] == b',') && rest[1].is_ascii_digit() {
+        let mut n = 1;
+        while n < rest.len() && rest[n].is_ascii_digit() {
+            n += 1;
+        }
+        let digits = &rest[1..n.min(10)];
+        let mut nanos: u32 = 0;
+        for (i, d) in digits.iter().enumerate().take(9) {
+            let _ = i;
+            nanos = nanos * 10 + u32::from(d - b'0');
+        }
+        for _ in digits.len()..9 {
+            nanos *= 10;
+        }
+        ts.nanos = nanos;
+        rest = &rest[n..];
+    }
+    if sep == b' ' {
+        return if rest.is_empty() { Some(ts) } else { None };
+    }
+    match rest {
+        [b'Z'] => Some(ts),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digits = [*h1, *h2, *m1, *m2];
+            if !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let hh = i32::from(h1 - b'0') * 10 + i32::from(h2 - b'0');
+            let mm = i32::from(m1 - b'0') * 10 + i32::from(m2 - b'0');
+            if hh > 24 || mm > 60 {
+                return None;
+            }
+            let off = hh * 60 + mm;
+            ts.offset_minutes = if *sign == b'-' { -off } else { off };
+            Some(ts)
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Printing
+// ---------------------------------------------------------------------------------------
 
 /// Prints documents as `kubectl kustomize` does: sorted keys, `---` separators, folded strings.
 pub fn to_yaml_stream(docs: &[Value]) -> String {
-    docs.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n---\n")
+    let mut out = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(&to_yaml(d));
+    }
+    out
+}
+
+/// Prints one document as `sigs.k8s.io/yaml` (go-yaml v2) does, ending with a newline.
+pub fn to_yaml(doc: &Value) -> String {
+    let mut e = Emitter { out: String::new(), column: 0, whitespace: true, indention: true };
+    match doc {
+        Value::Object(m) if !m.is_empty() => e.block_mapping(m, 0, 0),
+        Value::Array(a) if !a.is_empty() => e.block_sequence(a, 0, 0),
+        other => e.node(other, 2, 0),
+    }
+    // Document end: go-yaml writes a final line break.
+    if e.column > 0 || !e.out.ends_with('\n') {
+        e.put_break();
+    }
+    e.out
+}
+
+const BEST_WIDTH: usize = 80;
+
+struct Emitter {
+    out: String,
+    column: usize,
+    whitespace: bool,
+    indention: bool,
+}
+
+/// How go-yaml v2 wants a scalar written before the emitter checks it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+struct Analysis {
+    multiline: bool,
+    block_plain_allowed: bool,
+    single_quoted_allowed: bool,
+    block_allowed: bool,
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// libyaml's `is_printable` on the UTF-8 encoding of `c`.
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+fn analyze(value: &str) -> Analysis {
+    if value.is_empty() {
+        return Analysis {
+            multiline: false,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: false,
+        };
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let n = chars.len();
+    let mut block_indicators = false;
+    let mut line_breaks = false;
+    let mut special = false;
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
+    let (mut break_space, mut space_break) = (false, false);
+    let (mut previous_space, mut previous_break) = (false, false);
+    if value.starts_with("---") || value.starts_with("...") {
+        block_indicators = true;
+    }
+    let mut preceded_by_whitespace = true;
+    for i in 0..n {
+        let c = chars[i];
+        let followed_by_whitespace = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t') || is_break(chars[i + 1]);
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' => {
+                    block_indicators = true;
+                }
+                '?' | ':' | '-' => {
+                    if followed_by_whitespace {
+                        block_indicators = true;
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' => {
+                    if followed_by_whitespace {
+                        block_indicators = true;
+                    }
+                }
+                '#' => {
+                    if preceded_by_whitespace {
+                        block_indicators = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !is_printable(c) {
+            special = true;
+        }
+        if c == ' ' {
+            if i == 0 {
+                leading_space = true;
+            }
+            if i + 1 == n {
+                trailing_space = true;
+            }
+            if previous_break {
+                break_space = true;
+            }
+            previous_space = true;
+            previous_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            if i == 0 {
+                leading_break = true;
+            }
+            if i + 1 == n {
+                trailing_break = true;
+            }
+            if previous_space {
+                space_break = true;
+            }
+            previous_space = false;
+            previous_break = true;
+        } else {
+            previous_space = false;
+            previous_break = false;
+        }
+        preceded_by_whitespace = matches!(c, ' ' | '\t') || is_break(c);
+    }
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain_allowed = false;
+    }
+    if trailing_space {
+        a.block_allowed = false;
+    }
+    if break_space {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || special {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+        a.block_allowed = false;
+    }
+    if line_breaks || block_indicators {
+        a.block_plain_allowed = false;
+    }
+    a
+}
+
+/// go-yaml v2 `resolve` on a plain string: does it read back as something else than a
+/// string (so that the encoder must quote it)?
+fn v2_resolves_non_string(s: &str) -> bool {
+    let Some(first) = s.bytes().next() else {
+        return true;
+    };
+    let hint = match first {
+        b'+' | b'-' => 'S',
+        b'0'..=b'9' => 'D',
+        b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~' => 'M',
+        b'.' => '.',
+        _ => return false,
+    };
+    if matches!(
+        s,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "n" | "N" | "no"
+            | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" | "~" | "null" | "Null"
+            | "NULL" | ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF"
+            | "-.inf" | "-.Inf" | "-.INF"
+    ) {
+        return true;
+    }
+    match hint {
+        '.' => go_parse_float(s).is_some() || s.parse::<f64>().is_ok_and(|f| f.is_finite()) && go_float_syntax(s),
+        'D' | 'S' => parse_go_timestamp(s).is_some() || resolve_number(s).is_some(),
+        _ => false,
+    }
+}
+
+/// Decimal float syntax as Go's ParseFloat reads it (no inf/nan words).
+fn go_float_syntax(s: &str) -> bool {
+    go_parse_float(s).is_some()
+}
+
+/// go-yaml v2 `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
+fn is_base60_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    if i >= b.len() || !b[i].is_ascii_digit() {
+        return false;
+    }
+    i += 1;
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+        i += 1;
+    }
+    let mut groups = 0;
+    while i < b.len() && b[i] == b':' {
+        i += 1;
+        // [0-5]?[0-9]
+        if i + 1 < b.len() && (b'0'..=b'5').contains(&b[i]) && b[i + 1].is_ascii_digit() {
+            i += 2;
+        } else if i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        } else {
+            return false;
+        }
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
+}
+
+/// What the v2 parser makes of a raw NEL inside the double-quoted JSON string: line folding.
+fn fold_nel(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        // A run of spaces followed by a NEL, or a NEL: fold the whole run.
+        let mut j = i;
+        while j < chars.len() && chars[j] == ' ' {
+            j += 1;
+        }
+        if j < chars.len() && chars[j] == '\u{85}' {
+            let mut breaks = 0;
+            while j < chars.len() && (chars[j] == ' ' || chars[j] == '\u{85}') {
+                if chars[j] == '\u{85}' {
+                    breaks += 1;
+                }
+                j += 1;
+            }
+            if breaks == 1 {
+                out.push(' ');
+            } else {
+                out.extend(std::iter::repeat_n('\n', breaks - 1));
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The text and requested style of a scalar as go-yaml v2 encodes it.
+fn scalar_repr(v: &Value) -> (String, Style) {
+    match v {
+        Value::Null => ("null".into(), Style::Plain),
+        Value::Bool(b) => (b.to_string(), Style::Plain),
+        Value::Number(n) => (number_text(n), Style::Plain),
+        Value::String(s) => string_repr(s),
+        _ => (String::new(), Style::Plain),
+    }
+}
+
+fn string_repr(s: &str) -> (String, Style) {
+    let s = fold_nel(s);
+    let can_plain = !v2_resolves_non_string(&s) && !is_base60_float(&s);
+    let style = if s.contains('\n') {
+        Style::Literal
+    } else if can_plain {
+        Style::Plain
+    } else {
+        Style::Double
+    };
+    (s, style)
+}
+
+/// Shortest decimal digits and decimal-point position of a finite, non-zero float.
+fn shortest_digits(f: f64) -> (String, i32) {
+    let e = format!("{:e}", f.abs());
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let exp: i32 = exp.parse().unwrap_or(0);
+    (digits, exp + 1)
+}
+
+/// Go `strconv.FormatFloat(f, 'g', -1, 64)`.
+fn go_format_g(f: f64) -> String {
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let neg = if f < 0.0 { "-" } else { "" };
+    let (d, dp) = shortest_digits(f);
+    let exp = dp - 1;
+    if !(-4..6).contains(&exp) {
+        let mut s = format!("{neg}{}", &d[..1]);
+        if d.len() > 1 {
+            s.push('.');
+            s.push_str(&d[1..]);
+        }
+        let (sign, ea) = if exp < 0 { ('-', -exp) } else { ('+', exp) };
+        s.push_str(&format!("e{sign}{ea:02}"));
+        s
+    } else {
+        format!("{neg}{}", fixed_digits(&d, dp))
+    }
+}
+
+/// Digits with the decimal point at `dp`, as Go's `%f` with shortest precision.
+fn fixed_digits(d: &str, dp: i32) -> String {
+    let nd = d.len() as i32;
+    if dp <= 0 {
+        format!("0.{}{}", "0".repeat((-dp) as usize), d)
+    } else if dp >= nd {
+        format!("{}{}", d, "0".repeat((dp - nd) as usize))
+    } else {
+        format!("{}.{}", &d[..dp as usize], &d[dp as usize..])
+    }
+}
+
+/// How a JSON number comes out of `json.Marshal` then go-yaml v2 (re-read and re-printed).
+fn number_text(n: &Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
+    if let Some(u) = n.as_u64() {
+        return u.to_string();
+    }
+    let f = n.as_f64().unwrap_or(0.0);
+    if f == 0.0 {
+        return "0".into();
+    }
+    let abs = f.abs();
+    if !(1e-6..1e21).contains(&abs) {
+        return go_format_g(f);
+    }
+    let (d, dp) = shortest_digits(f);
+    let json = fixed_digits(&d, dp);
+    if !json.contains('.') {
+        let text = if f < 0.0 { format!("-{json}") } else { json };
+        if go_parse_int(&text).is_some() || go_parse_uint(&text).is_some() {
+            return text;
+        }
+    }
+    go_format_g(f)
+}
+
+/// go-yaml v2's map key order (`keyList.Less`) for string keys.
+pub fn key_less(a: &str, b: &str) -> bool {
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    let mut i = 0;
+    while i < ar.len() && i < br.len() {
+        if ar[i] == br[i] {
+            i += 1;
+            continue;
+        }
+        let al = ar[i].is_alphabetic();
+        let bl = br[i].is_alphabetic();
+        if al && bl {
+            return ar[i] < br[i];
+        }
+        if al || bl {
+            return bl;
+        }
+        let (mut an, mut bn): (i64, i64) = (0, 0);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an.wrapping_mul(10).wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn.wrapping_mul(10).wrapping_add(i64::from(br[bi] as u8 - b'0'));
+            bi += 1;
+        }
+        if an != bn {
+            return an < bn;
+        }
+        if ai != bi {
+            return ai < bi;
+        }
+        return ar[i] < br[i];
+    }
+    ar.len() < br.len()
+}
+
+fn sorted_keys(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut v: Vec<(&String, &Value)> = m.iter().collect();
+    v.sort_by(|a, b| {
+        if key_less(a.0, b.0) {
+            std::cmp::Ordering::Less
+        } else if key_less(b.0, a.0) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    });
+    v
+}
+
+impl Emitter {
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+    }
+
+    fn write_indent(&mut self, indent: usize) {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn write_indicator(&mut self, ind: &str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+        if need_whitespace && !self.whitespace {
+            self.put(' ');
+        }
+        for c in ind.chars() {
+            self.put(c);
+        }
+        self.whitespace = is_whitespace;
+        self.indention = self.indention && is_indention;
+    }
+
+    fn write_break(&mut self, c: char) {
+        if c == '\n' {
+            self.put_break();
+        } else {
+            self.out.push(c);
+            self.column = 0;
+        }
+    }
+
+    /// Emits any node; `indent` is the indentation of the enclosing collection.
+    fn node(&mut self, v: &Value, scalar_indent: usize, seq_indent: usize) {
+        match v {
+            Value::Object(m) if m.is_empty() => {
+                self.write_indicator("{", true, true, false);
+                self.write_indicator("}", false, false, false);
+            }
+            Value::Array(a) if a.is_empty() => {
+                self.write_indicator("[", true, true, false);
+                self.write_indicator("]", false, false, false);
+            }
+            Value::Object(m) => self.block_mapping(m, scalar_indent, 0),
+            Value::Array(a) => self.block_sequence(a, seq_indent, 0),
+            _ => {
+                let (text, style) = scalar_repr(v);
+                self.scalar(&text, style, scalar_indent, false);
+            }
+        }
+    }
+
+    fn block_mapping(&mut self, m: &Map<String, Value>, indent: usize, _unused: usize) {
+        for (k, v) in sorted_keys(m) {
+            let key = fold_nel(k);
+            let (ktext, kstyle) = string_repr(&key);
+            let simple = ktext.chars().count() <= 128 && !analyze(&ktext).multiline && ktext.len() <= 128;
+            self.write_indent(indent);
+            if simple {
+                self.scalar(&ktext, kstyle, indent + 2, true);
+                self.write_indicator(":", false, false, false);
+            } else {
+                self.write_indicator("?", true, false, true);
+                self.scalar(&ktext, kstyle, indent + 2, false);
+                self.write_indent(indent);
+                self.write_indicator(":", true, false, true);
+            }
+            // A sequence under a key is not indented, unless the key was complex.
+            let seq_indent = if self.indention { indent + 2 } else { indent };
+            self.node(v, indent + 2, seq_indent);
+        }
+    }
+
+    fn block_sequence(&mut self, a: &[Value], indent: usize, _unused: usize) {
+        for item in a {
+            self.write_indent(indent);
+            self.write_indicator("-", true, false, true);
+            self.node(item, indent + 2, indent + 2);
+        }
+    }
+
+    fn scalar(&mut self, text: &str, requested: Style, indent: usize, simple_key: bool) {
+        let a = analyze(text);
+        let mut style = requested;
+        if simple_key && a.multiline {
+            style = Style::Double;
+        }
+        if style == Style::Plain {
+            if !a.block_plain_allowed || (text.is_empty() && simple_key) {
+                style = Style::Single;
+            }
+        }
+        if style == Style::Single && !a.single_quoted_allowed {
+            style = Style::Double;
+        }
+        if style == Style::Literal && (!a.block_allowed || simple_key) {
+            style = Style::Double;
+        }
+        match style {
+            Style::Plain => self.write_plain(text, !simple_key, indent),
+            Style::Single => self.write_single(text, !simple_key, indent),
+            Style::Double => self.write_double(text, !simple_key, indent),
+            Style::Literal => self.write_literal(text, indent),
+        }
+    }
+
+    fn write_plain(&mut self, value: &str, allow_breaks: bool, indent: usize) {
+        if !value.is_empty() && !self.whitespace {
+            self.put(' ');
+        }
+        let chars: Vec<char> = value.chars().collect();
+        let mut spaces = false;
+        let mut breaks = false;
+        for i in 0..chars.len() {
+            let c = chars[i];
+            if c == ' ' {
+                let next_space = chars.get(i + 1) == Some(&' ');
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_space {
+                    self.write_indent(indent);
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent(indent);
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        if !value.is_empty() {
+            self.whitespace = false;
+        }
+        self.indention = false;
+    }
+
+    fn write_single(&mut self, value: &str, allow_breaks: bool, indent: usize) {
+        self.write_indicator("'", true, false, false);
+        let chars: Vec<char> = value.chars().collect();
+        let n = chars.len();
+        let mut spaces = false;
+        let mut breaks = false;
+        for i in 0..n {
+            let c = chars[i];
+            if c == ' ' {
+                let next_space = chars.get(i + 1) == Some(&' ');
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i + 1 < n && !next_space {
+                    self.write_indent(indent);
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent(indent);
+                }
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_double(&mut self, value: &str, allow_breaks: bool, indent: usize) {
+        self.write_indicator("\"", true, false, false);
+        // go-yaml v2's is_bom looks at the start of the value, not at the current character.
+        let bom = value.starts_with('\u{feff}');
+        let chars: Vec<char> = value.chars().collect();
+        let n = chars.len();
+        let mut spaces = false;
+        for i in 0..n {
+            let c = chars[i];
+            if !is_printable(c) || bom || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                match c {
+                    '\0' => self.put('0'),
+                    '\u{7}' => self.put('a'),
+                    '\u{8}' => self.put('b'),
+                    '\t' => self.put('t'),
+                    '\n' => self.put('n'),
+                    '\u{b}' => self.put('v'),
+                    '\u{c}' => self.put('f'),
+                    '\r' => self.put('r'),
+                    '\u{1b}' => self.put('e'),
+                    '"' => self.put('"'),
+                    '\\' => self.put('\\'),
+                    '\u{85}' => self.put('N'),
+                    '\u{a0}' => self.put('_'),
+                    '\u{2028}' => self.put('L'),
+                    '\u{2029}' => self.put('P'),
+                    _ => {
+                        let v = c as u32;
+                        let s = if v <= 0xFF {
+                            format!("x{v:02X}")
+                        } else if v <= 0xFFFF {
+                            format!("u{v:04X}")
+                        } else {
+                            format!("U{v:08X}")
+                        };
+                        for ch in s.chars() {
+                            self.put(ch);
+                        }
+                    }
+                }
+                spaces = false;
+            } else if c == ' ' {
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i + 1 < n {
+                    self.write_indent(indent);
+                    if chars.get(i + 1) == Some(&' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_literal(&mut self, value: &str, indent: usize) {
+        self.write_indicator("|", true, false, false);
+        let chars: Vec<char> = value.chars().collect();
+        if let Some(&c0) = chars.first() {
+            if c0 == ' ' || is_break(c0) {
+                self.write_indicator("2", false, false, false);
+            }
+        }
+        let n = chars.len();
+        let chomp = if n == 0 || !is_break(chars[n - 1]) {
+            Some("-")
+        } else if n == 1 || is_break(chars[n - 2]) {
+            Some("+")
+        } else {
+            None
+        };
+        if let Some(h) = chomp {
+            self.write_indicator(h, false, false, false);
+        }
+        self.put_break();
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for &c in &chars {
+            if is_break(c) {
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent(indent);
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn cm(data: Value) -> String {
+        to_yaml(&json!({ "data": data }))
+    }
+
+    #[rstest]
+    #[case::yes(json!("yes"), "\"yes\"")]
+    #[case::y(json!("y"), "\"y\"")]
+    #[case::on(json!("on"), "\"on\"")]
+    #[case::off(json!("off"), "\"off\"")]
+    #[case::true_str(json!("true"), "\"true\"")]
+    #[case::null_str(json!("null"), "\"null\"")]
+    #[case::tilde(json!("~"), "\"~\"")]
+    #[case::empty(json!(""), "\"\"")]
+    #[case::one(json!("1"), "\"1\"")]
+    #[case::hex(json!("0x1F"), "\"0x1F\"")]
+    #[case::octal_o(json!("0o17"), "\"0o17\"")]
+    #[case::octal_old(json!("017"), "\"017\"")]
+    #[case::underscore(json!("1_000"), "\"1_000\"")]
+    #[case::exp(json!("1e3"), "\"1e3\"")]
+    #[case::float(json!("1.0"), "\"1.0\"")]
+    #[case::dot5(json!(".5"), "\".5\"")]
+    #[case::onedot(json!("1."), "\"1.\"")]
+    #[case::plus(json!("+1"), "\"+1\"")]
+    #[case::date(json!("2001-12-14"), "\"2001-12-14\"")]
+    #[case::base60(json!("12:30"), "\"12:30\"")]
+    #[case::inf(json!(".inf"), "\".inf\"")]
+    #[case::binary(json!("0b101"), "\"0b101\"")]
+    #[case::at(json!("@x"), "'@x'")]
+    #[case::colon_space(json!("a: b"), "'a: b'")]
+    #[case::dash_space(json!("- x"), "'- x'")]
+    #[case::hash(json!("x #y"), "'x #y'")]
+    #[case::leading_space(json!(" x"), "' x'")]
+    #[case::trailing_space(json!("x "), "'x '")]
+    #[case::quote(json!("'x"), "'''x'")]
+    #[case::dash(json!("-"), "'-'")]
+    #[case::three_dashes(json!("---"), "'---'")]
+    #[case::tab(json!("\ttab"), "\"\\ttab\"")]
+    #[case::emoji(json!("a 😀"), "\"a \\U0001F600\"")]
+    #[case::nul(json!("x\u{0}"), "\"x\\0\"")]
+    #[case::bom(json!("\u{feff}bo"), "\"\\uFEFF\\x62\\x6F\"")]
+    #[case::plain_colon(json!(":x"), ":x")]
+    #[case::plain_lt(json!("<<"), "<<")]
+    #[case::plain_eq(json!("="), "=")]
+    #[case::plain_comma(json!("x,y"), "x,y")]
+    #[case::plain_unicode(json!("日本"), "日本")]
+    #[case::plain_version(json!("1.2.3"), "1.2.3")]
+    #[case::plain_no_zone(json!("2001-12-14T21:59Z"), "2001-12-14T21:59Z")]
+    #[case::eight(json!("08"), "\"08\"")]
+    fn quoting(#[case] v: Value, #[case] want: &str) {
+        assert_eq!(cm(json!({ "k": v })), format!("data:\n  k: {want}\n"));
+    }
+
+    #[rstest]
+    #[case::int(json!(1), "1")]
+    #[case::neg(json!(-5), "-5")]
+    #[case::big_u(json!(12345678901234567890u64), "12345678901234567890")]
+    #[case::float_int(json!(1.0), "1")]
+    #[case::float_half(json!(0.5), "0.5")]
+    #[case::float_e6(json!(1234567.5), "1.2345675e+06")]
+    #[case::float_small(json!(0.00001), "1e-05")]
+    #[case::float_1e4(json!(0.0001), "0.0001")]
+    #[case::float_1e20(json!(1e20), "1e+20")]
+    #[case::float_1e21(json!(1e21), "1e+21")]
+    #[case::float_neg_big(json!(-9.223372036854776e18), "-9.223372036854776e+18")]
+    #[case::float_300k(json!(3.0e5), "300000")]
+    #[case::float_123456_7(json!(123456.7), "123456.7")]
+    #[case::float_big(json!(1.2345678901234568e29), "1.2345678901234568e+29")]
+    #[case::null(Value::Null, "null")]
+    #[case::bool(json!(true), "true")]
+    fn numbers(#[case] v: Value, #[case] want: &str) {
+        assert_eq!(cm(json!({ "k": v })), format!("data:\n  k: {want}\n"));
+    }
+
+    #[rstest]
+    #[case::literal_clip("a\nb\n", "k: |\n    a\n    b\n")]
+    #[case::literal_strip("a\nb", "k: |-\n    a\n    b\n")]
+    #[case::literal_keep("a\nb\n\n", "k: |+\n    a\n    b\n\n")]
+    #[case::literal_leading_break("\nx", "k: |2-\n\n    x\n")]
+    #[case::literal_leading_space(" x\ny", "k: |2-\n     x\n    y\n")]
+    #[case::only_break("\n", "k: |2+\n\n")]
+    #[case::trailing_space_line("a \nb", "k: \"a \\nb\"\n")]
+    #[case::tab_multiline("a\tb\nc", "k: \"a\\tb\\nc\"\n")]
+    fn blocks(#[case] s: &str, #[case] want: &str) {
+        assert_eq!(cm(json!({ "k": s })), format!("data:\n  {}", want.replacen("k:", "k:", 1)));
+    }
+
+    #[test]
+    fn folding_plain() {
+        let s = "this is a very long string that goes on and on and on and on and on and on and on and on and on and on and on and on and end";
+        assert_eq!(
+            cm(json!({ "r": s })),
+            "data:\n  r: this is a very long string that goes on and on and on and on and on and on and\n    on and on and on and on and on and on and end\n"
+        );
+    }
+
+    #[test]
+    fn folding_double() {
+        let s = "\t this is a very long string that goes on and on and on and on and on and on and on and on and on and on and on and on and end";
+        assert_eq!(
+            cm(json!({ "longdq": s })),
+            "data:\n  longdq: \"\\t this is a very long string that goes on and on and on and on and on\n    and on and on and on and on and on and on and on and end\"\n"
+        );
+    }
+
+    #[test]
+    fn folding_keeps_double_spaces() {
+        let s = format!("{}  bbb ccc", "a".repeat(84));
+        assert_eq!(cm(json!({ "twospaces": s })), format!("data:\n  twospaces: {}  bbb\n    ccc\n", "a".repeat(84)));
+    }
+
+    #[test]
+    fn structure() {
+        let v = json!({
+            "kind": "X",
+            "apiVersion": "v1",
+            "list": ["a", ["b", "c"], {"k": "v", "k2": "v2"}, {}, [], "yes", "multi\nline\n", null],
+            "nested": {"deep": {"deeper": [{"x": 1}]}},
+            "emptymap": {},
+            "emptylist": []
+        });
+        assert_eq!(
+            to_yaml(&v),
+            "apiVersion: v1\nemptylist: []\nemptymap: {}\nkind: X\nlist:\n- a\n- - b\n  - c\n- k: v\n  k2: v2\n- {}\n- []\n- \"yes\"\n- |\n  multi\n  line\n- null\nnested:\n  deep:\n    deeper:\n    - x: 1\n"
+        );
+    }
+
+    #[test]
+    fn complex_key() {
+        let v = json!({ "key\nwith newline": "v", "a": 1 });
+        assert_eq!(to_yaml(&v), "a: 1\n? |-\n  key\n  with newline\n: v\n");
+    }
+
+    #[rstest]
+    #[case(&["e10", "e9", "e1"], &["e1", "e9", "e10"])]
+    #[case(&["1", "~", "", " x", "d"], &["", " x", "~", "1", "d"])]
+    #[case(&["ab", "a-b", "a_b", "aB"], &["a-b", "a_b", "aB", "ab"])]
+    #[case(&["n", "yes", "Z", "_z"], &["_z", "Z", "n", "yes"])]
+    fn key_order(#[case] keys: &[&str], #[case] want: &[&str]) {
+        let m: Map<String, Value> = keys.iter().map(|k| (k.to_string(), json!(1))).collect();
+        let got: Vec<&str> = sorted_keys(&m).into_iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn stream() {
+        let docs = vec![json!({"a": 1}), json!({"b": 2})];
+        assert_eq!(to_yaml_stream(&docs), "a: 1\n---\nb: 2\n");
+        assert_eq!(to_yaml_stream(&[]), "");
+    }
+
+    fn one(text: &str) -> Value {
+        parse_documents(text, "t.yaml").unwrap().remove(0)
+    }
+
+    #[rstest]
+    #[case::yes("yes", json!("yes"))]
+    #[case::on("on", json!("on"))]
+    #[case::true_("true", json!(true))]
+    #[case::tilde("~", Value::Null)]
+    #[case::empty("", Value::Null)]
+    #[case::int("1", json!(1))]
+    #[case::float("1.0", json!(1.0))]
+    #[case::hex("0x1F", json!(31))]
+    #[case::octal("017", json!(15))]
+    #[case::octal_o("0o17", json!(15))]
+    #[case::bin("0b101", json!(5))]
+    #[case::under("1_000", json!(1000))]
+    #[case::plus("+12", json!(12))]
+    #[case::exp("1e3", json!(1000.0))]
+    #[case::big("12345678901234567890", json!(12345678901234567890u64))]
+    #[case::bigger("123456789012345678901234567890", json!(1.2345678901234568e29))]
+    #[case::date("2001-12-14", json!("2001-12-14T00:00:00Z"))]
+    #[case::ts_space("2001-12-14 21:59:43.10", json!("2001-12-14T21:59:43.1Z"))]
+    #[case::ts_zone("2001-12-14t21:59:43.10-05:00", json!("2001-12-14T21:59:43.1-05:00"))]
+    #[case::ts_short("2001-1-4", json!("2001-01-04T00:00:00Z"))]
+    #[case::ts_no_zone("2001-12-14T21:59:43", json!("2001-12-14T21:59:43"))]
+    #[case::quoted_int("\"1\"", json!("1"))]
+    #[case::single("'yes'", json!("yes"))]
+    #[case::str_tag("!!str 123", json!("123"))]
+    #[case::int_tag("!!int \"5\"", json!(5))]
+    #[case::custom_tag("!foo 12", json!("12"))]
+    #[case::version("1.2.3", json!("1.2.3"))]
+    #[case::e400("1e400", json!("1e400"))]
+    fn scalars(#[case] text: &str, #[case] want: Value) {
+        assert_eq!(one(&format!("k: {text}\n")), json!({ "k": want }));
+    }
+
+    #[test]
+    fn documents_and_order() {
+        let docs = parse_documents("---\nb: 1\na: 2\n---\n---\n# c\n...\nc: [1, {x: y}]\n", "f").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["b", "a"]);
+        assert_eq!(docs[1], json!({"c": [1, {"x": "y"}]}));
+    }
+
+    #[test]
+    fn anchors_and_merges() {
+        let v = one("base: &b {a: 1, b: 2}\nother: &o {b: 20, c: 30}\nspec:\n  <<: [*b, *o]\n  a: 100\nl: &l [1]\nl2: *l\n");
+        assert_eq!(v["spec"], json!({"a": 100, "b": 2, "c": 30}));
+        assert_eq!(v["l2"], json!([1]));
+    }
+
+    #[test]
+    fn literal_at_eof_has_no_newline() {
+        assert_eq!(one("k: |\n  text"), json!({"k": "text"}));
+    }
+
+    #[test]
+    fn json_input() {
+        assert_eq!(one("{\"a\": [1, 2.5, \"x\"]}"), json!({"a": [1, 2.5, "x"]}));
+        assert_eq!(one("{\n\t\"a\": 1\n}"), json!({"a": 1}));
+    }
+
+    #[rstest]
+    #[case::dup("a: 1\na: 2\n", "already defined at line 1")]
+    #[case::int_key("1: a\n", "not a string")]
+    #[case::bad("a: [1\n", "line")]
+    #[case::tab_indent("a:\n\t- b\n", "line")]
+    #[case::inf("a: .inf\n", "unsupported value")]
+    #[case::unknown_alias("a: *x\n", "line")]
+    #[case::bad_merge("a:\n  <<: 1\n", "map merge")]
+    fn errors(#[case] text: &str, #[case] want: &str) {
+        let e = parse_documents(text, "bad.yaml").unwrap_err().to_string();
+        assert!(e.contains("bad.yaml") && e.contains(want), "{e}");
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            s.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        }
+        let e = parse_documents(&s, "bomb.yaml").unwrap_err().to_string();
+        assert!(e.contains("alias bomb"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let s = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse_documents(&s, "deep.yaml").is_err());
+    }
+
+    #[test]
+    fn roundtrip_text() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"yes\"\n  b: |\n    x\n";
+        let docs = parse_documents(text, "f").unwrap();
+        assert_eq!(to_yaml_stream(&docs), "apiVersion: v1\ndata:\n  a: \"yes\"\n  b: |\n    x\nkind: ConfigMap\nmetadata:\n  name: x\n");
+    }
 }
