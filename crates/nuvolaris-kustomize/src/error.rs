@@ -28,6 +28,14 @@ pub enum Error {
         /// Parser message, with line and column where known.
         message: String,
     },
+    /// A strategic merge patch could not be applied (bad directive, missing merge key, ...).
+    #[error("strategic merge patch: {path}: {message}")]
+    StrategicMerge {
+        /// Field path in the patch where the problem is (`.spec.template...`).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A feature the engine does not implement.
     #[error("unsupported: {0}")]
     Unsupported(String),

@@ -23,6 +23,8 @@
 
 pub mod error;
 pub mod loader;
+pub mod schema;
+pub mod smp;
 pub mod yaml;
 
 pub use error::Error;
@@ -32,8 +34,12 @@ use std::path::Path;
 
 /// Builds the kustomization in `dir` and returns its resources in output order.
 pub fn build(loader: &dyn Loader, dir: &Path) -> Result<Vec<serde_json::Value>, Error> {
-    let _ = (loader, dir);
-    Err(Error::Unsupported("build is not implemented yet".into()))
+    Ok(build::build_resmap(loader, dir)?.items.into_iter().map(|r| r.obj).collect())
+}
+
+/// Builds the kustomization in `dir` and returns the resources with their kustomize bookkeeping.
+pub fn build_resources(loader: &dyn Loader, dir: &Path) -> Result<resource::ResMap, Error> {
+    build::build_resmap(loader, dir)
 }
 
 /// Builds the kustomization in `dir` and prints it as `kubectl kustomize` does.

@@ -1,0 +1,846 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! Strategic merge patch on `serde_json` values.
+//!
+//! Two flavours share one engine:
+//! - [`Flavor::Kustomize`] follows what `kustomize build` (kyaml `merge2`, v5) does with a
+//!   strategic merge patch: lists merged by key put the patch's items first (in patch order)
+//!   and then the original's remaining items; the SMP directives `$retainKeys`,
+//!   `$setElementOrder/…` and `$deleteFromPrimitiveList/…` are not interpreted (kustomize
+//!   copies them into the output as plain fields); lists whose merge key has several parts
+//!   (`containerPort`+`protocol`) match items on all parts.
+//! - [`Flavor::ApiServer`] follows apimachinery's `strategicpatch` as the API server applies
+//!   `application/strategic-merge-patch+json`: new list items are ordered by
+//!   `mergeSortedSlice` (patch items before the server-only items that follow them), and all
+//!   directives are honoured.
+//!
+//! Both: maps are merged recursively; `null` deletes a key; lists without a merge strategy
+//! (and every list of a kind without schema, i.e. custom resources) are replaced;
+//! `$patch: replace | delete` work on maps and list items.
+
+use crate::schema::{self, Node, SmpList};
+use crate::Error;
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+/// Whose strategic-merge behaviour to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `kustomize build` v5 (kyaml merge2).
+    Kustomize,
+    /// The kube-apiserver (apimachinery `strategicpatch`).
+    ApiServer,
+}
+
+const DIRECTIVE: &str = "$patch";
+const RETAIN_KEYS: &str = "$retainKeys";
+const SET_ORDER: &str = "$setElementOrder/";
+const DELETE_PRIMITIVE: &str = "$deleteFromPrimitiveList/";
+
+/// Applies a strategic merge patch to `original` as kustomize does, with the merge keys of
+/// `original`'s kind (no merge keys for custom resources).
+///
+/// Returns `Value::Null` when the patch deletes the whole object (`$patch: delete` at the top).
+pub fn strategic_merge(original: &Value, patch: &Value) -> Result<Value, Error> {
+    strategic_merge_with(
+        original,
+        patch,
+        schema::for_object(original),
+        Flavor::Kustomize,
+    )
+}
+
+/// Applies a strategic merge patch with an explicit schema (`None`: no merge keys) and flavour.
+///
+/// Returns `Value::Null` when the patch deletes the whole object with `$patch: delete`
+/// ([`Flavor::Kustomize`]); the API server flavour returns an empty object instead, as
+/// apimachinery does.
+pub fn strategic_merge_with(
+    original: &Value,
+    patch: &Value,
+    schema: Option<&Node>,
+    flavor: Flavor,
+) -> Result<Value, Error> {
+    let node = schema.unwrap_or(&crate::schema::ANY);
+    let Value::Object(pm) = patch else {
+        return Err(err("", "the patch is not a map"));
+    };
+    let om = match original {
+        Value::Object(om) => Some(om),
+        Value::Null => None,
+        _ => return Err(err("", "the original object is not a map")),
+    };
+    let m = Merger { flavor };
+    Ok(m.map(om, pm, node, "")?.unwrap_or(Value::Null))
+}
+
+fn err(path: &str, message: impl Into<String>) -> Error {
+    Error::StrategicMerge {
+        path: if path.is_empty() {
+            ".".into()
+        } else {
+            path.to_string()
+        },
+        message: message.into(),
+    }
+}
+
+fn join(path: &str, k: &str) -> String {
+    format!("{path}.{k}")
+}
+
+/// The value of a merge key as kyaml compares it: scalars as text, missing/null as `None`.
+fn key_text(item: &Value, key: &str) -> Option<String> {
+    match item.get(key)? {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn directive(v: &Value) -> Option<&str> {
+    v.get(DIRECTIVE).and_then(Value::as_str)
+}
+
+struct Merger {
+    flavor: Flavor,
+}
+
+impl Merger {
+    fn api(&self) -> bool {
+        self.flavor == Flavor::ApiServer
+    }
+
+    /// Merges `patch` into `orig` (absent when the original has no such field); `None` = delete.
+    fn value(
+        &self,
+        orig: Option<&Value>,
+        patch: &Value,
+        node: &Node,
+        path: &str,
+    ) -> Result<Option<Value>, Error> {
+        match patch {
+            Value::Null => Ok(None),
+            Value::Object(pm) => self.map(orig.and_then(Value::as_object), pm, node, path),
+            Value::Array(pa) => self.list(orig.and_then(Value::as_array), pa, node, path),
+            scalar => Ok(Some(scalar.clone())),
+        }
+    }
+
+    fn map(
+        &self,
+        orig: Option<&Map<String, Value>>,
+        pm: &Map<String, Value>,
+        node: &Node,
+        path: &str,
+    ) -> Result<Option<Value>, Error> {
+        if let Some(d) = pm.get(DIRECTIVE) {
+            match d.as_str() {
+                Some("delete") => {
+                    return Ok(if self.api() {
+                        Some(Value::Object(Map::new()))
+                    } else {
+                        None
+                    });
+                }
+                Some("replace") => {
+                    let mut out = pm.clone();
+                    out.shift_remove(DIRECTIVE);
+                    return Ok(Some(Value::Object(out)));
+                }
+                Some("merge") if !self.api() => {}
+                _ => return Err(err(path, format!("unknown patch type: {d} in map"))),
+            }
+        }
+        let mut out = orig.cloned().unwrap_or_default();
+        let mut orders: Vec<(&str, &Value)> = Vec::new();
+        if self.api() {
+            if let Some(rk) = pm.get(RETAIN_KEYS) {
+                let Some(list) = rk.as_array() else {
+                    return Err(err(path, "$retainKeys must be a list of field names"));
+                };
+                let keep: HashSet<&str> = list.iter().filter_map(Value::as_str).collect();
+                for k in pm.keys() {
+                    if !k.starts_with('$') && !keep.contains(k.as_str()) {
+                        return Err(err(
+                            path,
+                            format!("$retainKeys does not contain the patched field {k}"),
+                        ));
+                    }
+                }
+                out.retain(|k, _| keep.contains(k.as_str()));
+            }
+        }
+        for (k, pv) in pm {
+            if k == DIRECTIVE {
+                continue;
+            }
+            if self.api() {
+                if k == RETAIN_KEYS {
+                    continue;
+                }
+                if let Some(field) = k.strip_prefix(SET_ORDER) {
+                    orders.push((field, pv));
+                    continue;
+                }
+                if let Some(field) = k.strip_prefix(DELETE_PRIMITIVE) {
+                    let Some(del) = pv.as_array() else {
+                        return Err(err(&join(path, k), "must be a list"));
+                    };
+                    if let Some(Value::Array(cur)) = out.get_mut(field) {
+                        cur.retain(|v| !del.contains(v));
+                    }
+                    continue;
+                }
+            }
+            let sub = node.field(k);
+            let p = join(path, k);
+            match self.value(out.get(k), pv, sub, &p)? {
+                Some(v) => {
+                    out.insert(k.clone(), v);
+                }
+                None => {
+                    out.shift_remove(k);
+                }
+            }
+        }
+        for (field, order) in orders {
+            let Some(order) = order.as_array() else {
+                return Err(err(&join(path, field), "$setElementOrder must be a list"));
+            };
+            let key = match node.field(field).list().map(|l| l.smp) {
+                Some(SmpList::MergeByKey { key, .. }) => Some(key),
+                _ => None,
+            };
+            let server: Vec<Value> = orig
+                .and_then(|o| o.get(field))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(Value::Array(cur)) = out.get_mut(field) {
+                let merged = std::mem::take(cur);
+                *cur = api_order(merged, order, &server, key);
+            }
+        }
+        Ok(Some(Value::Object(out)))
+    }
+
+    fn list(
+        &self,
+        orig: Option<&Vec<Value>>,
+        pa: &[Value],
+        node: &Node,
+        path: &str,
+    ) -> Result<Option<Value>, Error> {
+        let ls = node.list();
+        let smp = ls.map(|l| l.smp).unwrap_or(SmpList::Replace);
+        if smp == SmpList::Replace {
+            return Ok(Some(Value::Array(pa.to_vec())));
+        }
+        let items = node.items();
+        // `$patch: replace` anywhere in the list: the rest of the patch list replaces it.
+        if pa.iter().any(|v| directive(v) == Some("replace")) {
+            let mut out = Vec::new();
+            for (i, v) in pa.iter().enumerate() {
+                if directive(v).is_some() {
+                    continue;
+                }
+                if let Some(m) = self.value(None, v, items, &format!("{path}[{i}]"))? {
+                    out.push(m);
+                }
+            }
+            return Ok(Some(Value::Array(out)));
+        }
+        let empty = Vec::new();
+        let orig = orig.unwrap_or(&empty);
+        match smp {
+            SmpList::Replace => Ok(Some(Value::Array(pa.to_vec()))),
+            SmpList::MergePrimitive => {
+                if self.api() {
+                    let mut merged: Vec<Value> = Vec::new();
+                    for v in orig.iter().chain(pa.iter()) {
+                        if !merged.contains(v) {
+                            merged.push(v.clone());
+                        }
+                    }
+                    Ok(Some(Value::Array(api_order(merged, pa, orig, None))))
+                } else {
+                    let mut out: Vec<Value> = Vec::new();
+                    for v in pa.iter().chain(orig.iter()) {
+                        if !out.contains(v) {
+                            out.push(v.clone());
+                        }
+                    }
+                    Ok(Some(Value::Array(out)))
+                }
+            }
+            SmpList::MergeByKey { key, .. } => {
+                let all_scalars = orig.iter().chain(pa.iter()).all(|v| !v.is_object());
+                if all_scalars && !pa.is_empty() {
+                    return Ok(Some(Value::Array(pa.to_vec())));
+                }
+                if self.api() {
+                    self.api_keyed(orig, pa, key, items, path).map(Some)
+                } else {
+                    let keys = ls.map(|l| l.kyaml_keys()).unwrap_or_else(|| vec![key]);
+                    self.kyaml_keyed(orig, pa, &keys, items, path).map(Some)
+                }
+            }
+        }
+    }
+
+    /// kustomize's merge of a list of maps by key(s).
+    fn kyaml_keyed(
+        &self,
+        orig: &[Value],
+        pa: &[Value],
+        keys: &[&str],
+        items: &Node,
+        path: &str,
+    ) -> Result<Value, Error> {
+        let primary = keys[0];
+        // A patch list starting with an item without the key is not merged: kustomize keeps
+        // the patch items that have the key, as they are.
+        if let Some(first) = pa.first() {
+            if key_text(first, primary).is_none() {
+                let out: Vec<Value> = pa
+                    .iter()
+                    .filter(|v| key_text(v, primary).is_some())
+                    .cloned()
+                    .collect();
+                return Ok(Value::Array(out));
+            }
+        }
+        let patch_items: Vec<(usize, &Map<String, Value>)> = pa
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_object().map(|m| (i, m)))
+            .filter(|(_, m)| m.get(primary).is_some_and(|v| !v.is_null()))
+            .collect();
+        let tuple = |v: &Value| -> Vec<String> {
+            keys.iter()
+                .map(|k| key_text(v, k).unwrap_or_default())
+                .collect()
+        };
+        let multi = keys.len() > 1
+            && orig
+                .iter()
+                .chain(pa.iter())
+                .any(|v| keys[1..].iter().any(|k| key_text(v, k).is_some()));
+        if !multi {
+            let mut out = Vec::new();
+            let mut seen: HashSet<String> = HashSet::new();
+            for (i, p) in &patch_items {
+                let kv = key_text(&pa[*i], primary).unwrap_or_default();
+                if !seen.insert(kv.clone()) {
+                    continue;
+                }
+                if p.get(DIRECTIVE).and_then(Value::as_str) == Some("delete") {
+                    continue;
+                }
+                let o = orig
+                    .iter()
+                    .find(|o| key_text(o, primary).as_deref() == Some(kv.as_str()));
+                if let Some(v) = self.map(
+                    o.and_then(Value::as_object),
+                    p,
+                    items,
+                    &format!("{path}[{i}]"),
+                )? {
+                    out.push(v);
+                }
+            }
+            for o in orig {
+                match key_text(o, primary) {
+                    Some(kv) if seen.contains(&kv) => {}
+                    _ => out.push(o.clone()),
+                }
+            }
+            return Ok(Value::Array(out));
+        }
+        let orig_tuples: Vec<Vec<String>> = orig.iter().map(tuple).collect();
+        let mut merged: Vec<Option<Value>> = orig.iter().cloned().map(Some).collect();
+        let mut new_items = Vec::new();
+        let mut seen: HashSet<Vec<String>> = HashSet::new();
+        for (i, p) in &patch_items {
+            let t = tuple(&pa[*i]);
+            if !seen.insert(t.clone()) {
+                continue;
+            }
+            let delete = p.get(DIRECTIVE).and_then(Value::as_str) == Some("delete");
+            let ipath = format!("{path}[{i}]");
+            if let Some(j) = orig_tuples.iter().position(|o| *o == t) {
+                merged[j] = if delete {
+                    None
+                } else {
+                    self.map(orig[j].as_object(), p, items, &ipath)?
+                };
+            } else if orig_tuples.iter().any(|o| partial_match(o, &t)) {
+                // kustomize drops a patch item whose keys only partly match an item
+                // (e.g. a port with a protocol against the same port without one).
+            } else if !delete {
+                if let Some(v) = self.map(None, p, items, &ipath)? {
+                    new_items.push(v);
+                }
+            }
+        }
+        new_items.extend(merged.into_iter().flatten());
+        Ok(Value::Array(new_items))
+    }
+
+    /// apimachinery's merge of a list of maps by `key`.
+    fn api_keyed(
+        &self,
+        orig: &[Value],
+        pa: &[Value],
+        key: &str,
+        items: &Node,
+        path: &str,
+    ) -> Result<Value, Error> {
+        let mut merged: Vec<Value> = orig.to_vec();
+        let mut plain: Vec<Value> = Vec::new();
+        for (i, p) in pa.iter().enumerate() {
+            match directive(p) {
+                Some("delete") => {
+                    let Some(kv) = p.get(key) else {
+                        return Err(err(
+                            &format!("{path}[{i}]"),
+                            format!("delete directive does not contain the merge key {key}"),
+                        ));
+                    };
+                    merged.retain(|o| o.get(key) != Some(kv));
+                }
+                Some("merge") => {
+                    return Err(err(
+                        &format!("{path}[{i}]"),
+                        "merging lists cannot yet be specified in the patch",
+                    ))
+                }
+                Some(other) => {
+                    return Err(err(
+                        &format!("{path}[{i}]"),
+                        format!("unknown patch type: {other} in list"),
+                    ))
+                }
+                None => plain.push(p.clone()),
+            }
+        }
+        for (i, p) in plain.iter().enumerate() {
+            let ipath = format!("{path}[{i}]");
+            let Some(pm) = p.as_object() else {
+                return Err(err(&ipath, format!("list item {p} is not a map")));
+            };
+            let Some(kv) = pm.get(key) else {
+                return Err(err(
+                    &ipath,
+                    format!("map: {p} does not contain declared merge key: {key}"),
+                ));
+            };
+            match merged.iter().position(|o| o.get(key) == Some(kv)) {
+                Some(j) => {
+                    let m = self.map(merged[j].as_object(), pm, items, &ipath)?;
+                    merged[j] = m.unwrap_or_else(|| Value::Object(Map::new()));
+                }
+                None => {
+                    if let Some(m) = self.map(None, pm, items, &ipath)? {
+                        merged.push(m);
+                    }
+                }
+            }
+        }
+        Ok(Value::Array(api_order(merged, &plain, orig, Some(key))))
+    }
+}
+
+/// Whether two key tuples match on the primary key and on every other key both have, without
+/// being equal.
+fn partial_match(a: &[String], b: &[String]) -> bool {
+    a != b
+        && a.first() == b.first()
+        && a.iter()
+            .zip(b.iter())
+            .skip(1)
+            .all(|(x, y)| x == y || x.is_empty() || y.is_empty())
+}
+
+/// apimachinery's `normalizeElementOrder`: items present in `patch_order` sorted by it, the
+/// others by `server_order`, then interleaved by `mergeSortedSlice`.
+fn api_order(
+    merged: Vec<Value>,
+    patch_order: &[Value],
+    server_order: &[Value],
+    key: Option<&str>,
+) -> Vec<Value> {
+    let id = |v: &Value| -> Option<Value> {
+        match key {
+            Some(k) => v.get(k).cloned(),
+            None => Some(v.clone()),
+        }
+    };
+    let index = |list: &[Value], v: &Value| -> Option<usize> {
+        let want = id(v)?;
+        list.iter().position(|x| id(x).as_ref() == Some(&want))
+    };
+    let (mut patch_items, mut server_only): (Vec<Value>, Vec<Value>) = merged
+        .into_iter()
+        .partition(|v| index(patch_order, v).is_some());
+    patch_items.sort_by_key(|v| index(patch_order, v).unwrap_or(usize::MAX));
+    server_only.sort_by_key(|v| index(server_order, v).unwrap_or(usize::MAX));
+    let mut out = Vec::with_capacity(patch_items.len() + server_only.len());
+    let (mut i, mut j) = (0, 0);
+    while i < server_only.len() || j < patch_items.len() {
+        if i >= server_only.len() {
+            out.push(patch_items[j].clone());
+            j += 1;
+        } else if j >= patch_items.len() {
+            out.push(server_only[i].clone());
+            i += 1;
+        } else {
+            let less = match (
+                index(server_order, &server_only[i]),
+                index(server_order, &patch_items[j]),
+            ) {
+                (Some(l), Some(r)) => l < r,
+                _ => false,
+            };
+            if less {
+                out.push(server_only[i].clone());
+                i += 1;
+            } else {
+                out.push(patch_items[j].clone());
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n";
+    const SVC: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n";
+    const CR: &str = "apiVersion: ex.org/v1\nkind: Foo\nmetadata:\n  name: x\n";
+
+    fn y(s: &str) -> Value {
+        serde_saphyr::from_str::<Value>(s).expect("test YAML parses")
+    }
+
+    /// A Deployment whose first container is `containers` (flow YAML list).
+    fn containers(list: &str) -> String {
+        format!("{DEPLOY}spec:\n  template:\n    spec:\n      containers: {list}\n")
+    }
+
+    fn kubectl() -> Option<PathBuf> {
+        if let Ok(p) = std::env::var("NUVOLARIS_KUBECTL") {
+            return Some(PathBuf::from(p));
+        }
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .map(|d| d.join("kubectl"))
+            .find(|p| p.is_file())
+    }
+
+    /// Runs real `kubectl kustomize` on base + patch; `None` when kubectl is not installed.
+    fn oracle(base: &str, patch: &str, case: &str) -> Option<Value> {
+        let kubectl = kubectl()?;
+        let dir = std::env::temp_dir().join(format!("nuvolaris-smp-{}-{case}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("base.yaml"), base).unwrap();
+        std::fs::write(dir.join("patch.yaml"), patch).unwrap();
+        std::fs::write(
+            dir.join("kustomization.yaml"),
+            "resources:\n- base.yaml\npatches:\n- path: patch.yaml\n",
+        )
+        .unwrap();
+        let out = Command::new(kubectl)
+            .arg("kustomize")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(
+            out.status.success(),
+            "kubectl kustomize failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(y(&String::from_utf8(out.stdout).unwrap()))
+    }
+
+    /// kustomize flavour: expected results recorded from kubectl v1.37.1 (kustomize v5.8.1);
+    /// re-checked against the live oracle whenever kubectl is installed.
+    #[rstest]
+    #[case::env_patch_items_first(
+        containers("[{name: c, env: [{name: A}, {name: B}, {name: C}]}]"),
+        containers("[{name: c, env: [{name: C, value: c}, {name: A, value: a}]}]"),
+        containers("[{name: c, env: [{name: C, value: c}, {name: A, value: a}, {name: B}]}]")
+    )]
+    #[case::env_new_and_existing_mixed(
+        containers("[{name: c, env: [{name: A}, {name: B}, {name: C}, {name: D}]}]"),
+        containers("[{name: c, env: [{name: D, value: d}, {name: NEW}, {name: B, value: b}]}]"),
+        containers("[{name: c, env: [{name: D, value: d}, {name: NEW}, {name: B, value: b}, {name: A}, {name: C}]}]"))]
+    #[case::containers_by_name(
+        containers("[{name: nginx, image: nginx, args: [x, y]}, {name: side, image: side}]"),
+        containers("[{name: new, image: new}, {name: nginx, args: [z]}]"),
+        containers("[{name: new, image: new}, {name: nginx, image: nginx, args: [z]}, {name: side, image: side}]"))]
+    #[case::finalizers_union_patch_first(
+        format!("{DEPLOY}  finalizers: [a, b]\n"),
+        format!("{DEPLOY}  finalizers: [c, a]\n"),
+        format!("{DEPLOY}  finalizers: [c, a, b]\n"))]
+    #[case::custom_resource_lists_replaced(
+        format!("{CR}  finalizers: [a]\nspec: {{items: [{{name: a, v: 1}}, {{name: b, v: 2}}], tags: [x, y]}}\n"),
+        format!("{CR}  finalizers: [b]\nspec: {{items: [{{name: b, v: 3}}], tags: [z]}}\n"),
+        format!("{CR}  finalizers: [b]\nspec: {{items: [{{name: b, v: 3}}], tags: [z]}}\n"))]
+    #[case::custom_resource_map_replace_and_null(
+        format!("{CR}spec: {{a: {{b: 1, c: 2}}, l: [1, 2]}}\n"),
+        format!("{CR}spec: {{a: {{$patch: replace, d: 1}}, l: null}}\n"),
+        format!("{CR}spec: {{a: {{d: 1}}}}\n"))]
+    #[case::delete_list_item(
+        containers("[{name: a}, {name: b, image: b}]"),
+        containers("[{name: a, $patch: delete}]"),
+        containers("[{name: b, image: b}]")
+    )]
+    #[case::replace_list(
+        containers("[{name: a, image: a, env: [{name: X}]}]"),
+        containers("[{name: a, env: [{$patch: replace}, {name: YY}]}]"),
+        containers("[{name: a, image: a, env: [{name: YY}]}]")
+    )]
+    #[case::replace_map(
+        containers("[{name: a, image: a, resources: {limits: {cpu: 1}, requests: {cpu: 1}}}]"),
+        containers("[{name: a, resources: {$patch: replace, limits: {memory: 1}}}]"),
+        containers("[{name: a, image: a, resources: {limits: {memory: 1}}}]")
+    )]
+    #[case::delete_map(
+        containers("[{name: a, image: a, resources: {limits: {cpu: 1}}}]"),
+        containers("[{name: a, resources: {$patch: delete}}]"),
+        containers("[{name: a, image: a}]")
+    )]
+    #[case::null_deletes_field(
+        containers("[{name: a, image: a, args: [x]}]"),
+        containers("[{name: a, image: null, command: null}]"),
+        containers("[{name: a, args: [x]}]")
+    )]
+    #[case::delete_from_primitive_list_is_a_plain_field(
+        format!("{DEPLOY}  finalizers: [a, b, c]\n"),
+        format!("{DEPLOY}  finalizers: [d]\n  $deleteFromPrimitiveList/finalizers: [b]\n"),
+        format!("{DEPLOY}  finalizers: [d, a, b, c]\n  $deleteFromPrimitiveList/finalizers: [b]\n"))]
+    #[case::set_element_order_is_a_plain_field(
+        containers("[{name: a}, {name: b}, {name: c}]"),
+        format!("{DEPLOY}spec:\n  template:\n    spec:\n      containers: [{{name: b, image: b}}]\n      $setElementOrder/containers: [{{name: c}}, {{name: b}}, {{name: a}}]\n"),
+        format!("{DEPLOY}spec:\n  template:\n    spec:\n      containers: [{{name: b, image: b}}, {{name: a}}, {{name: c}}]\n      $setElementOrder/containers: [{{name: c}}, {{name: b}}, {{name: a}}]\n"))]
+    #[case::retain_keys_is_a_plain_field(
+        containers("[{name: a, image: a, args: [x]}]"),
+        containers("[{name: a, command: [yy], $retainKeys: [name, command]}]"),
+        containers(
+            "[{name: a, image: a, args: [x], command: [yy], $retainKeys: [name, command]}]"
+        )
+    )]
+    #[case::volumes_merged_not_retained(
+        format!("{DEPLOY}spec: {{template: {{spec: {{volumes: [{{name: v, configMap: {{name: c}}}}]}}}}}}\n"),
+        format!("{DEPLOY}spec: {{template: {{spec: {{volumes: [{{name: v, secret: {{secretName: s}}}}]}}}}}}\n"),
+        format!("{DEPLOY}spec: {{template: {{spec: {{volumes: [{{name: v, configMap: {{name: c}}, secret: {{secretName: s}}}}]}}}}}}\n"))]
+    #[case::ports_same_port_one_without_protocol_dropped(
+        containers("[{name: web, ports: [{containerPort: 80, name: http}]}]"),
+        containers(
+            "[{name: web, ports: [{containerPort: 80, protocol: UDP}, {containerPort: 81}]}]"
+        ),
+        containers("[{name: web, ports: [{containerPort: 81}, {containerPort: 80, name: http}]}]")
+    )]
+    #[case::ports_without_protocol_merge_by_port(
+        containers("[{name: web, ports: [{containerPort: 80, name: http}]}]"),
+        containers("[{name: web, ports: [{containerPort: 80, hostPort: 1}]}]"),
+        containers("[{name: web, ports: [{containerPort: 80, hostPort: 1, name: http}]}]")
+    )]
+    #[case::ports_with_protocols(
+        containers("[{name: web, ports: [{containerPort: 80, name: h, protocol: TCP}, {containerPort: 90, protocol: UDP}]}]"),
+        containers("[{name: web, ports: [{containerPort: 80, protocol: TCP, hostPort: 5}, {containerPort: 90, hostPort: 6}, {containerPort: 91}]}]"),
+        containers("[{name: web, ports: [{containerPort: 91}, {containerPort: 80, hostPort: 5, name: h, protocol: TCP}, {containerPort: 90, protocol: UDP}]}]"))]
+    #[case::ports_delete_item(
+        containers("[{name: web, ports: [{containerPort: 80, name: h}]}]"),
+        containers("[{name: web, ports: [{containerPort: 80, $patch: delete}]}]"),
+        containers("[{name: web, ports: []}]")
+    )]
+    #[case::service_ports_port_and_protocol(
+        format!("{SVC}spec: {{ports: [{{port: 80, protocol: TCP, name: t}}, {{port: 80, protocol: UDP, name: u}}]}}\n"),
+        format!("{SVC}spec: {{ports: [{{port: 80, protocol: UDP, targetPort: 9}}]}}\n"),
+        format!("{SVC}spec: {{ports: [{{port: 80, protocol: TCP, name: t}}, {{port: 80, protocol: UDP, name: u, targetPort: 9}}]}}\n"))]
+    #[case::service_ports_by_port_only(
+        format!("{SVC}spec: {{ports: [{{port: 80, name: t}}, {{port: 81, name: u}}]}}\n"),
+        format!("{SVC}spec: {{ports: [{{port: 81, targetPort: 9}}]}}\n"),
+        format!("{SVC}spec: {{ports: [{{port: 81, name: u, targetPort: 9}}, {{port: 80, name: t}}]}}\n"))]
+    #[case::service_ports_new_first_then_original_order(
+        format!("{SVC}spec: {{ports: [{{port: 80, protocol: TCP, name: a}}, {{port: 81, protocol: TCP}}]}}\n"),
+        format!("{SVC}spec: {{ports: [{{port: 83}}, {{port: 81, protocol: TCP, name: x}}, {{port: 82, protocol: UDP}}]}}\n"),
+        format!("{SVC}spec: {{ports: [{{port: 83}}, {{port: 82, protocol: UDP}}, {{port: 80, protocol: TCP, name: a}}, {{port: 81, protocol: TCP, name: x}}]}}\n"))]
+    #[case::service_ports_mixed(
+        format!("{SVC}spec: {{ports: [{{port: 80, protocol: TCP, name: a}}, {{port: 81, name: b}}]}}\n"),
+        format!("{SVC}spec: {{ports: [{{port: 81, name: x}}, {{port: 82, protocol: TCP}}]}}\n"),
+        format!("{SVC}spec: {{ports: [{{port: 82, protocol: TCP}}, {{port: 80, protocol: TCP, name: a}}, {{port: 81, name: x}}]}}\n"))]
+    #[case::keyless_first_patch_item(
+        containers("[{name: a, image: a}, {name: b, image: b}, {name: c, image: c}]"),
+        containers("[{image: z}, {name: c, image: cc}, {name: a}]"),
+        containers("[{name: c, image: cc}, {name: a}]")
+    )]
+    #[case::keyless_later_patch_item_ignored(
+        containers("[{name: a, image: a}]"),
+        containers("[{name: a}, {image: b, args: [x]}]"),
+        containers("[{name: a, image: a}]")
+    )]
+    #[case::empty_values_added(
+        containers("[{name: a, image: a, env: [{name: A}]}]"),
+        containers("[{name: a, securityContext: {}, env: [], args: [], resources: {limits: {}}}]"),
+        containers("[{name: a, image: a, env: [{name: A}], securityContext: {}, args: [], resources: {limits: {}}}]"))]
+    #[case::null_list_removed(
+        containers("[{name: a, image: a}]"),
+        format!("{DEPLOY}spec: {{template: {{spec: {{containers: null}}}}}}\n"),
+        format!("{DEPLOY}spec: {{template: {{spec: {{}}}}}}\n"))]
+    #[case::empty_keyed_list_keeps_original(
+        containers("[{name: a, image: a}]"),
+        containers("[]"),
+        containers("[{name: a, image: a}]")
+    )]
+    #[case::duplicate_patch_items_first_wins(
+        containers("[{name: a, image: a}]"),
+        containers("[{name: a, image: b}, {name: a, args: [x]}]"),
+        containers("[{name: a, image: b}]")
+    )]
+    fn kustomize_flavour(#[case] base: String, #[case] patch: String, #[case] want: String) {
+        let got = strategic_merge(&y(&base), &y(&patch)).unwrap();
+        let want = y(&want);
+        assert_eq!(got, want);
+        // serde_json maps compare regardless of key order; lists compare in order.
+        if let Some(live) = oracle(&base, &patch, &format!("{:x}", fxhash(&base, &patch))) {
+            assert_eq!(
+                live, want,
+                "recorded expectation differs from live kubectl kustomize"
+            );
+        }
+    }
+
+    fn fxhash(a: &str, b: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (a, b).hash(&mut h);
+        h.finish()
+    }
+
+    #[test]
+    fn top_level_delete_removes_the_object() {
+        let got = strategic_merge(
+            &y(&containers("[]")),
+            &y(&format!("{DEPLOY}$patch: delete\n")),
+        )
+        .unwrap();
+        assert_eq!(got, Value::Null);
+    }
+
+    #[rstest]
+    #[case::patch_not_a_map("[1]")]
+    #[case::unknown_directive("{metadata: {$patch: frobnicate}}")]
+    fn kustomize_errors(#[case] patch: &str) {
+        let e = strategic_merge(&y(&containers("[]")), &y(patch)).unwrap_err();
+        assert!(matches!(e, Error::StrategicMerge { .. }), "{e}");
+    }
+
+    fn api(original: &Value, patch: &Value) -> Result<Value, Error> {
+        strategic_merge_with(
+            original,
+            patch,
+            schema::for_object(original),
+            Flavor::ApiServer,
+        )
+    }
+
+    /// API server flavour (apimachinery strategicpatch).
+    #[rstest]
+    // the recorded trace smp.response.json: env C added before A
+    #[case::trace_new_env_first(
+        containers("[{name: nginx, image: nginx, env: [{name: A, value: '1'}]}]"),
+        containers("[{name: nginx, env: [{name: C, value: '3'}]}]"),
+        containers(
+            "[{name: nginx, image: nginx, env: [{name: C, value: '3'}, {name: A, value: '1'}]}]"
+        )
+    )]
+    // mergeSortedSlice: server-only B stays before the patch's C, A
+    #[case::merge_sorted_slice(
+        containers("[{name: c, env: [{name: A}, {name: B}, {name: C}]}]"),
+        containers("[{name: c, env: [{name: C, value: c}, {name: A, value: a}]}]"),
+        containers("[{name: c, env: [{name: B}, {name: C, value: c}, {name: A, value: a}]}]")
+    )]
+    #[case::finalizers(
+        format!("{DEPLOY}  finalizers: [a, b]\n"),
+        format!("{DEPLOY}  finalizers: [c, a]\n"),
+        format!("{DEPLOY}  finalizers: [c, a, b]\n"))]
+    #[case::delete_from_primitive_list(
+        format!("{DEPLOY}  finalizers: [a, b, c]\n"),
+        format!("{DEPLOY}  $deleteFromPrimitiveList/finalizers: [b]\n"),
+        format!("{DEPLOY}  finalizers: [a, c]\n"))]
+    #[case::set_element_order(
+        containers("[{name: a}, {name: b}, {name: c}]"),
+        format!("{DEPLOY}spec:\n  template:\n    spec:\n      containers: [{{name: b, image: b}}]\n      $setElementOrder/containers: [{{name: c}}, {{name: b}}, {{name: a}}]\n"),
+        containers("[{name: c}, {name: b, image: b}, {name: a}]"))]
+    #[case::retain_keys(
+        format!("{DEPLOY}spec: {{template: {{spec: {{volumes: [{{name: v, configMap: {{name: c}}}}]}}}}}}\n"),
+        format!("{DEPLOY}spec: {{template: {{spec: {{volumes: [{{name: v, secret: {{secretName: s}}, $retainKeys: [name, secret]}}]}}}}}}\n"),
+        format!("{DEPLOY}spec: {{template: {{spec: {{volumes: [{{name: v, secret: {{secretName: s}}}}]}}}}}}\n"))]
+    #[case::delete_item(
+        containers("[{name: a}, {name: b}]"),
+        containers("[{name: a, $patch: delete}]"),
+        containers("[{name: b}]")
+    )]
+    #[case::replace_list(
+        containers("[{name: a}, {name: b}]"),
+        containers("[{name: c}, {$patch: replace}]"),
+        containers("[{name: c}]")
+    )]
+    #[case::map_delete_gives_empty_map(
+        containers("[{name: a, resources: {limits: {cpu: 1}}}]"),
+        containers("[{name: a, resources: {$patch: delete}}]"),
+        containers("[{name: a, resources: {}}]")
+    )]
+    #[case::null_deletes(
+        format!("{DEPLOY}  labels: {{a: b, c: d}}\n"),
+        format!("{DEPLOY}  labels: {{a: null, e: null}}\n"),
+        format!("{DEPLOY}  labels: {{c: d}}\n"))]
+    #[case::ports_by_container_port(
+        containers("[{name: web, ports: [{containerPort: 80, name: http}]}]"),
+        containers("[{name: web, ports: [{containerPort: 80, protocol: UDP}]}]"),
+        containers("[{name: web, ports: [{containerPort: 80, name: http, protocol: UDP}]}]")
+    )]
+    fn api_flavour(#[case] base: String, #[case] patch: String, #[case] want: String) {
+        assert_eq!(api(&y(&base), &y(&patch)).unwrap(), y(&want));
+    }
+
+    #[rstest]
+    #[case::missing_merge_key(containers("[{image: x}]"))]
+    #[case::merge_directive_in_list(containers("[{name: a, $patch: merge}]"))]
+    #[case::merge_directive_in_map(format!("{DEPLOY}spec: {{$patch: merge}}\n"))]
+    #[case::retain_keys_not_covering_patch(containers(
+        "[{name: a, image: b, $retainKeys: [name]}]"
+    ))]
+    fn api_errors(#[case] patch: String) {
+        let e = api(&y(&containers("[{name: a}]")), &y(&patch)).unwrap_err();
+        assert!(matches!(e, Error::StrategicMerge { .. }), "{e}");
+    }
+}
