@@ -34,12 +34,8 @@ use std::path::Path;
 
 /// Builds the kustomization in `dir` and returns its resources in output order.
 pub fn build(loader: &dyn Loader, dir: &Path) -> Result<Vec<serde_json::Value>, Error> {
-    Ok(build::build_resmap(loader, dir)?.items.into_iter().map(|r| r.obj).collect())
-}
-
-/// Builds the kustomization in `dir` and returns the resources with their kustomize bookkeeping.
-pub fn build_resources(loader: &dyn Loader, dir: &Path) -> Result<resource::ResMap, Error> {
-    build::build_resmap(loader, dir)
+    let _ = (loader, dir);
+    Err(Error::Unsupported("build is not implemented yet".into()))
 }
 
 /// Builds the kustomization in `dir` and prints it as `kubectl kustomize` does.
