@@ -28,6 +28,33 @@ pub enum Error {
         /// Parser message, with line and column where known.
         message: String,
     },
+    /// A file or directory could not be read.
+    #[error("{path}: {message}")]
+    Io {
+        /// The path that failed.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A file referenced by a kustomization lies outside its root.
+    #[error("security; file '{file}' is not in or below '{root}'")]
+    Security {
+        /// The offending file.
+        file: String,
+        /// The kustomization root it must stay under.
+        root: String,
+    },
+    /// A kustomization file is invalid (unknown field, wrong type, bad value).
+    #[error("invalid Kustomization: {file}: {message}")]
+    Kustomization {
+        /// The kustomization file.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A build step failed; the message follows kustomize's wording.
+    #[error("{0}")]
+    Build(String),
     /// A strategic merge patch could not be applied (bad directive, missing merge key, ...).
     #[error("strategic merge patch: {path}: {message}")]
     StrategicMerge {
@@ -39,4 +66,16 @@ pub enum Error {
     /// A feature the engine does not implement.
     #[error("unsupported: {0}")]
     Unsupported(String),
+}
+
+impl Error {
+    /// Shorthand for a [`Error::Build`] error.
+    pub fn build(msg: impl Into<String>) -> Self {
+        Error::Build(msg.into())
+    }
+
+    /// Prefixes the message of the error with `ctx` (kustomize's `WrapPrefixf`).
+    pub fn context(self, ctx: &str) -> Self {
+        Error::Build(format!("{ctx}: {self}"))
+    }
 }

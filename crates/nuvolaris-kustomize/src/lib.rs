@@ -21,10 +21,18 @@
 //! through the same transformer pipeline as kustomize v5 and [`build_yaml`] prints the
 //! result byte for byte as `kubectl kustomize` does.
 
+mod build;
 pub mod error;
+pub mod fieldspec;
+pub mod kustomization;
 pub mod loader;
+mod parse;
+pub mod resid;
+pub mod resource;
 pub mod schema;
+pub mod selector;
 pub mod smp;
+pub mod transformers;
 pub mod yaml;
 
 pub use error::Error;
@@ -34,8 +42,12 @@ use std::path::Path;
 
 /// Builds the kustomization in `dir` and returns its resources in output order.
 pub fn build(loader: &dyn Loader, dir: &Path) -> Result<Vec<serde_json::Value>, Error> {
-    let _ = (loader, dir);
-    Err(Error::Unsupported("build is not implemented yet".into()))
+    Ok(build::build_resmap(loader, dir)?.items.into_iter().map(|r| r.obj).collect())
+}
+
+/// Builds the kustomization in `dir` and returns the resources with their kustomize bookkeeping.
+pub fn build_resources(loader: &dyn Loader, dir: &Path) -> Result<resource::ResMap, Error> {
+    build::build_resmap(loader, dir)
 }
 
 /// Builds the kustomization in `dir` and prints it as `kubectl kustomize` does.

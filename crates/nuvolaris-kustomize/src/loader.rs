@@ -16,10 +16,14 @@
 // under the License.
 
 //! Where kustomization files and resources are read from.
+//!
+//! Kustomize's rule: a file named by a kustomization (resource, patch, generator source,
+//! configuration) must lie in or below that kustomization's folder once symlinks are
+//! resolved; other kustomization folders (bases, components) may live anywhere.
 
 use crate::Error;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// A source of files for a build: the real filesystem or memory.
 pub trait Loader: Send + Sync {
@@ -27,39 +31,143 @@ pub trait Loader: Send + Sync {
     fn read(&self, path: &Path) -> Result<Vec<u8>, Error>;
     /// Tells whether `path` is a directory.
     fn is_dir(&self, path: &Path) -> bool;
+    /// Tells whether `path` is an existing regular file.
+    fn is_file(&self, path: &Path) -> bool;
+    /// The path with symlinks resolved, used for root checks and cycle detection.
+    fn real_path(&self, path: &Path) -> Result<PathBuf, Error> {
+        Ok(normalize(path))
+    }
 }
 
-/// Reads files from disk, refusing paths outside `root` as kustomize does.
+/// Reads files from disk, refusing files outside their kustomization folder as kustomize does.
 #[derive(Debug, Clone)]
 pub struct FsLoader {
-    /// The folder no file may leave.
+    /// The folder the build starts from (informational; each kustomization folder is its own root).
     pub root: PathBuf,
+}
+
+impl FsLoader {
+    /// A loader for builds starting at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        FsLoader { root: root.into() }
+    }
 }
 
 /// Serves files from memory, for reconcilers that build overlays without touching disk.
 #[derive(Debug, Clone, Default)]
 pub struct MemLoader {
-    /// File contents by path.
+    /// File contents by (relative, normalized) path.
     pub files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemLoader {
+    /// An empty in-memory loader.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a file; the path is normalized lexically.
+    pub fn add(&mut self, path: impl AsRef<Path>, content: impl Into<Vec<u8>>) -> &mut Self {
+        self.files.insert(normalize(path.as_ref()), content.into());
+        self
+    }
+
+    /// Builder form of [`MemLoader::add`].
+    pub fn with(mut self, path: impl AsRef<Path>, content: impl Into<Vec<u8>>) -> Self {
+        self.add(path, content);
+        self
+    }
 }
 
 impl Loader for FsLoader {
     fn read(&self, path: &Path) -> Result<Vec<u8>, Error> {
-        std::fs::read(path).map_err(|e| Error::Unsupported(format!("{}: {e}", path.display())))
+        std::fs::read(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: io_message(&e),
+        })
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+    fn real_path(&self, path: &Path) -> Result<PathBuf, Error> {
+        std::fs::canonicalize(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: io_message(&e),
+        })
     }
 }
 
 impl Loader for MemLoader {
     fn read(&self, path: &Path) -> Result<Vec<u8>, Error> {
-        self.files
-            .get(path)
-            .cloned()
-            .ok_or_else(|| Error::Unsupported(format!("{}: no such file", path.display())))
+        let p = normalize(path);
+        self.files.get(&p).cloned().ok_or_else(|| Error::Io {
+            path: path.display().to_string(),
+            message: "no such file or directory".into(),
+        })
     }
     fn is_dir(&self, path: &Path) -> bool {
-        self.files.keys().any(|p| p.starts_with(path) && p != path)
+        let p = normalize(path);
+        if p.as_os_str().is_empty() {
+            return !self.files.is_empty();
+        }
+        self.files.keys().any(|k| k != &p && k.starts_with(&p))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(&normalize(path))
+    }
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Normalizes a path lexically: drops `.`, folds `dir/..`, keeps leading `..` of relative paths.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) | Some(Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("a/./b/../c", "a/c")]
+    #[case("overlay/../base/x.yaml", "base/x.yaml")]
+    #[case("../x", "../x")]
+    #[case("/a/../../b", "/b")]
+    fn normalizes(#[case] input: &str, #[case] want: &str) {
+        assert_eq!(normalize(Path::new(input)), PathBuf::from(want));
+    }
+
+    #[test]
+    fn mem_loader_dirs_and_files() {
+        let l = MemLoader::new().with("base/kustomization.yaml", "x").with("overlay/k.yaml", "y");
+        assert!(l.is_dir(Path::new("base")));
+        assert!(l.is_dir(Path::new("overlay/../base")));
+        assert!(!l.is_dir(Path::new("bas")));
+        assert!(l.is_file(Path::new("./base/kustomization.yaml")));
+        assert_eq!(l.read(Path::new("overlay/./k.yaml")).unwrap(), b"y");
+        assert!(l.read(Path::new("nope")).is_err());
     }
 }

@@ -1,0 +1,438 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! The `kustomization.yaml` file format (kustomize `types.Kustomization`).
+
+use crate::fieldspec::FieldSpec;
+use crate::selector::Selector;
+use crate::Error;
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// File names kustomize recognises as a kustomization, in lookup order.
+pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Every top-level field kustomize v5 accepts.
+const KNOWN_FIELDS: &[&str] = &[
+    "apiVersion", "kind", "metadata", "openapi", "namePrefix", "nameSuffix", "namespace",
+    "commonLabels", "labels", "commonAnnotations", "patchesStrategicMerge", "patchesJson6902",
+    "patches", "images", "imageTags", "replacements", "replicas", "vars", "sortOptions",
+    "resources", "components", "crds", "bases", "configMapGenerator", "secretGenerator",
+    "helmGlobals", "helmCharts", "helmChartInflationGenerator", "generatorOptions",
+    "configurations", "generators", "transformers", "validators", "buildMetadata",
+];
+
+/// A string map that also accepts YAML scalars (numbers, booleans) as strings.
+pub type StringMap = IndexMap<String, String>;
+
+fn de_string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Error> {
+    let v: Option<IndexMap<String, Value>> = Option::deserialize(d)?;
+    let mut out = StringMap::new();
+    for (k, v) in v.unwrap_or_default() {
+        let s = match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "cannot unmarshal {other} into a string value for key '{k}'"
+                )))
+            }
+        };
+        out.insert(k, s);
+    }
+    Ok(out)
+}
+
+fn de_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v: Option<Value> = Option::deserialize(d)?;
+    Ok(match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(other) => return Err(serde::de::Error::custom(format!("expected a string, got {other}"))),
+    })
+}
+
+fn de_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let v: Option<Vec<T>> = Option::deserialize(d)?;
+    Ok(v.unwrap_or_default())
+}
+
+/// A kustomization (or component) file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Kustomization {
+    /// `apiVersion`.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub api_version: String,
+    /// `kind`: `Kustomization` (default) or `Component`.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub kind: String,
+    /// `metadata` (ignored).
+    #[serde(default)]
+    pub metadata: Option<Value>,
+    /// `openapi` (custom schema; not supported beyond parsing).
+    #[serde(default)]
+    pub openapi: Option<Value>,
+    /// `namePrefix`.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub name_prefix: String,
+    /// `nameSuffix`.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub name_suffix: String,
+    /// `namespace`.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub namespace: String,
+    /// `commonLabels`.
+    #[serde(default, deserialize_with = "de_string_map")]
+    pub common_labels: StringMap,
+    /// `labels`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub labels: Vec<Label>,
+    /// `commonAnnotations`.
+    #[serde(default, deserialize_with = "de_string_map")]
+    pub common_annotations: StringMap,
+    /// `patchesStrategicMerge` (legacy): file paths or inline patches.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub patches_strategic_merge: Vec<String>,
+    /// `patchesJson6902` (legacy).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub patches_json6902: Vec<Patch>,
+    /// `patches`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub patches: Vec<Patch>,
+    /// `images`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub images: Vec<Image>,
+    /// `imageTags` (legacy alias of images).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub image_tags: Vec<Image>,
+    /// `replacements`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub replacements: Vec<Value>,
+    /// `replicas`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub replicas: Vec<Replica>,
+    /// `vars` (legacy).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub vars: Vec<Var>,
+    /// `sortOptions`.
+    #[serde(default)]
+    pub sort_options: Option<SortOptions>,
+    /// `resources`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub resources: Vec<String>,
+    /// `components`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub components: Vec<String>,
+    /// `crds` (legacy; files only contribute configuration).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub crds: Vec<String>,
+    /// `bases` (legacy alias appended to resources).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub bases: Vec<String>,
+    /// `configMapGenerator`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub config_map_generator: Vec<GeneratorArgs>,
+    /// `secretGenerator`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub secret_generator: Vec<GeneratorArgs>,
+    /// `helmGlobals` (unsupported).
+    #[serde(default)]
+    pub helm_globals: Option<Value>,
+    /// `helmCharts` (unsupported).
+    #[serde(default)]
+    pub helm_charts: Option<Value>,
+    /// `helmChartInflationGenerator` (unsupported).
+    #[serde(default)]
+    pub helm_chart_inflation_generator: Option<Value>,
+    /// `generatorOptions`.
+    #[serde(default)]
+    pub generator_options: Option<GeneratorOptions>,
+    /// `configurations`: transformer configuration files.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub configurations: Vec<String>,
+    /// `generators` (plugins; unsupported).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub generators: Vec<String>,
+    /// `transformers` (plugins; built-in kinds supported).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub transformers: Vec<String>,
+    /// `validators` (plugins; unsupported).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub validators: Vec<String>,
+    /// `buildMetadata`.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub build_metadata: Vec<String>,
+}
+
+/// One entry of `labels`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Label {
+    /// Labels to add.
+    #[serde(default, deserialize_with = "de_string_map")]
+    pub pairs: StringMap,
+    /// Also add to selectors (as commonLabels does).
+    #[serde(default)]
+    pub include_selectors: bool,
+    /// Also add to pod templates.
+    #[serde(default)]
+    pub include_templates: bool,
+    /// Extra field specs.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub fields: Vec<FieldSpec>,
+}
+
+/// A patch (`patches` or legacy `patchesJson6902`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Patch {
+    /// File holding the patch.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub path: String,
+    /// Inline patch text.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub patch: String,
+    /// Which resources to patch.
+    #[serde(default)]
+    pub target: Option<Selector>,
+    /// `allowNameChange`, `allowKindChange`.
+    #[serde(default)]
+    pub options: IndexMap<String, bool>,
+}
+
+/// An `images` entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Image {
+    /// Image name to match.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub name: String,
+    /// Replacement name.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub new_name: String,
+    /// Replacement tag.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub new_tag: String,
+    /// Replacement digest.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub digest: String,
+    /// Suffix appended to the tag.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub tag_suffix: String,
+}
+
+/// A `replicas` entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Replica {
+    /// Resource name.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub name: String,
+    /// Replica count.
+    #[serde(default)]
+    pub count: i64,
+}
+
+/// A legacy `vars` entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Var {
+    /// Variable name used as `$(NAME)`.
+    #[serde(default)]
+    pub name: String,
+    /// The object the value comes from.
+    #[serde(default)]
+    pub objref: VarObjRef,
+    /// The field of that object.
+    #[serde(default)]
+    pub fieldref: VarFieldRef,
+}
+
+/// `vars[].objref`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VarObjRef {
+    /// Kind.
+    #[serde(default)]
+    pub kind: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Namespace.
+    #[serde(default)]
+    pub namespace: String,
+    /// apiVersion.
+    #[serde(default)]
+    pub api_version: String,
+    /// group.
+    #[serde(default)]
+    pub group: String,
+    /// version.
+    #[serde(default)]
+    pub version: String,
+}
+
+/// `vars[].fieldref`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VarFieldRef {
+    /// Field path, default `metadata.name`.
+    #[serde(default)]
+    pub fieldpath: String,
+}
+
+/// `sortOptions`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SortOptions {
+    /// `legacy` or `fifo`.
+    #[serde(default)]
+    pub order: String,
+    /// Custom first/last kinds for legacy order.
+    #[serde(default)]
+    pub legacy_sort_options: Option<LegacySortOptions>,
+}
+
+/// `sortOptions.legacySortOptions`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacySortOptions {
+    /// Kinds first, in order.
+    #[serde(default)]
+    pub order_first: Vec<String>,
+    /// Kinds last, in order.
+    #[serde(default)]
+    pub order_last: Vec<String>,
+}
+
+/// `generatorOptions` (global or per generator).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratorOptions {
+    /// Labels added to generated resources.
+    #[serde(default, deserialize_with = "de_string_map")]
+    pub labels: StringMap,
+    /// Annotations added to generated resources.
+    #[serde(default, deserialize_with = "de_string_map")]
+    pub annotations: StringMap,
+    /// Turns off the content-hash name suffix.
+    #[serde(default)]
+    pub disable_name_suffix_hash: Option<bool>,
+    /// Marks the generated resources immutable.
+    #[serde(default)]
+    pub immutable: Option<bool>,
+}
+
+/// A `configMapGenerator` / `secretGenerator` entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratorArgs {
+    /// Namespace of the generated resource.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub namespace: String,
+    /// Name of the generated resource.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub name: String,
+    /// `create`, `replace` or `merge`.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub behavior: String,
+    /// `key=value` literals.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub literals: Vec<String>,
+    /// Files (`[key=]path`).
+    #[serde(default, deserialize_with = "de_vec")]
+    pub files: Vec<String>,
+    /// Env files.
+    #[serde(default, deserialize_with = "de_vec")]
+    pub envs: Vec<String>,
+    /// Legacy single env file.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub env: String,
+    /// Per-generator options.
+    #[serde(default)]
+    pub options: Option<GeneratorOptions>,
+    /// Secret type (secretGenerator only).
+    #[serde(default, rename = "type", deserialize_with = "de_opt_string")]
+    pub kind: String,
+}
+
+impl Kustomization {
+    /// Parses a kustomization document, rejecting unknown fields as kustomize does.
+    pub fn from_value(v: Value, file: &str) -> Result<Self, Error> {
+        let v = match v {
+            Value::Null => return Ok(Kustomization::default()),
+            Value::Object(o) => o,
+            _ => {
+                return Err(Error::Kustomization {
+                    file: file.into(),
+                    message: "kustomization must be a YAML mapping".into(),
+                })
+            }
+        };
+        for k in v.keys() {
+            if !KNOWN_FIELDS.contains(&k.as_str()) {
+                return Err(Error::Kustomization {
+                    file: file.into(),
+                    message: format!("json: unknown field \"{k}\""),
+                });
+            }
+        }
+        let mut k: Kustomization = serde_json::from_value(Value::Object(v))
+            .map_err(|e| Error::Kustomization { file: file.into(), message: e.to_string() })?;
+        // kustomize's FixKustomization: legacy fields folded into current ones.
+        let bases = std::mem::take(&mut k.bases);
+        k.resources.extend(bases);
+        let tags = std::mem::take(&mut k.image_tags);
+        k.images.extend(tags);
+        if k.kind.is_empty() {
+            k.kind = "Kustomization".into();
+        }
+        Ok(k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    #[rstest]
+    #[case(json!({"foo": 1}), "unknown field \"foo\"")]
+    #[case(json!({"resources": "x"}), "invalid type")]
+    #[case(json!([1]), "mapping")]
+    fn rejects(#[case] v: Value, #[case] needle: &str) {
+        let e = Kustomization::from_value(v, "k.yaml").unwrap_err().to_string();
+        assert!(e.contains(needle), "{e}");
+    }
+
+    #[test]
+    fn folds_legacy_fields() {
+        let k = Kustomization::from_value(
+            json!({"resources": ["a.yaml"], "bases": ["../b"], "commonLabels": {"v": 1, "b": true}}),
+            "k",
+        )
+        .unwrap();
+        assert_eq!(k.resources, vec!["a.yaml", "../b"]);
+        assert_eq!(k.common_labels.get("v").map(String::as_str), Some("1"));
+        assert_eq!(k.common_labels.get("b").map(String::as_str), Some("true"));
+        assert_eq!(k.kind, "Kustomization");
+    }
+}

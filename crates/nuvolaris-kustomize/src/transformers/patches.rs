@@ -1,0 +1,194 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! `patches:`, `patchesStrategicMerge:` and `patchesJson6902:` (kustomize PatchTransformer,
+//! PatchStrategicMergeTransformer, PatchJson6902Transformer).
+
+use crate::resource::{ResMap, Resource};
+use crate::selector::Selector;
+use crate::Error;
+use serde_json::Value;
+
+/// A parsed patch: strategic-merge documents or a JSON 6902 operation list.
+#[derive(Debug, Clone)]
+pub enum Patch {
+    /// Strategic merge patch documents.
+    Sm(Vec<Value>),
+    /// RFC 6902 operations.
+    Json(json_patch::Patch),
+}
+
+/// Options of a `patches:` entry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// The patch may rename the target.
+    pub allow_name_change: bool,
+    /// The patch may change the target's kind.
+    pub allow_kind_change: bool,
+}
+
+/// Classifies patch documents as kustomize does: a sequence is JSON 6902, mappings are SMP.
+pub fn classify(docs: &[Value], text: &str) -> Result<Patch, Error> {
+    match docs {
+        [] => Err(Error::build(format!("unable to parse SM or JSON patch from {text}"))),
+        [Value::Array(_)] => {
+            let ops: json_patch::Patch = serde_json::from_value(docs[0].clone())
+                .map_err(|e| Error::build(format!("unable to parse SM or JSON patch from {text}: {e}")))?;
+            Ok(Patch::Json(ops))
+        }
+        _ if docs.iter().all(Value::is_object) => Ok(Patch::Sm(docs.to_vec())),
+        _ => Err(Error::build(format!("unable to parse SM or JSON patch from {text}"))),
+    }
+}
+
+/// Applies a JSON 6902 patch to one resource.
+pub fn apply_json(r: &mut Resource, ops: &json_patch::Patch) -> Result<(), Error> {
+    r.store_previous_id();
+    let mut doc = r.obj.clone();
+    json_patch::patch(&mut doc, &ops.0)
+        .map_err(|e| Error::build(format!("failed to apply json patch '{}': {e}", patch_text(ops))))?;
+    r.obj = doc;
+    Ok(())
+}
+
+fn patch_text(ops: &json_patch::Patch) -> String {
+    serde_json::to_string(ops).unwrap_or_default()
+}
+
+/// Applies a strategic-merge patch document to one resource; `false` means the patch deleted it.
+pub fn apply_sm(r: &mut Resource, patch: &Value, opts: Options) -> Result<bool, Error> {
+    let (name, ns, kind) = (r.name().to_string(), r.namespace().to_string(), r.kind().to_string());
+    if opts.allow_name_change || opts.allow_kind_change {
+        r.store_previous_id();
+    }
+    let mut p = patch.clone();
+    if let Value::Object(o) = &mut p {
+        if !r.api_version().is_empty() {
+            o.insert("apiVersion".into(), Value::String(r.api_version().to_string()));
+        }
+        if !o.contains_key("kind") {
+            o.insert("kind".into(), Value::String(kind.clone()));
+        }
+    }
+    let merged = crate::smp::strategic_merge(&r.obj, &p)?;
+    r.obj = merged;
+    if r.is_empty() {
+        return Ok(false);
+    }
+    if !opts.allow_kind_change {
+        if let Value::Object(o) = &mut r.obj {
+            o.insert("kind".into(), Value::String(kind));
+        }
+    }
+    if !opts.allow_name_change {
+        r.set_name(&name);
+    }
+    r.set_namespace(&ns);
+    Ok(true)
+}
+
+/// Applies one patch: with a target to all selected resources, without to the resource each
+/// SMP document names (JSON 6902 requires a target).
+pub fn apply(m: &mut ResMap, patch: &Patch, target: Option<&Selector>, opts: Options, text: &str) -> Result<(), Error> {
+    match patch {
+        Patch::Json(ops) => {
+            let Some(sel) = target else {
+                return Err(Error::build(format!("must specify a target for JSON patch {text}")));
+            };
+            for i in m.select(sel)? {
+                apply_json(&mut m.items[i], ops)?;
+            }
+            Ok(())
+        }
+        Patch::Sm(docs) => {
+            for doc in docs {
+                let idxs = match target {
+                    Some(sel) => m.select(sel)?,
+                    None => {
+                        let id = crate::resid::ResId::of(doc);
+                        vec![m.get_by_id(&id).map_err(|_| {
+                            Error::build(format!("no resource matches strategic merge patch \"{id}\": no matches for Id {id}; failed to find unique target for patch {id}"))
+                        })?]
+                    }
+                };
+                let mut deleted = Vec::new();
+                for i in idxs {
+                    if !apply_sm(&mut m.items[i], doc, opts)? {
+                        deleted.push(i);
+                    }
+                }
+                for i in deleted.into_iter().rev() {
+                    m.items.remove(i);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn one(doc: Value) -> ResMap {
+        let mut m = ResMap::new();
+        m.append(Resource::new(doc)).unwrap();
+        m
+    }
+
+    #[rstest]
+    #[case(json!([{"op":"add","path":"/a","value":1}]), true)]
+    #[case(json!({"kind":"X"}), false)]
+    fn classifies(#[case] doc: Value, #[case] is_json: bool) {
+        let p = classify(&[doc], "t").unwrap();
+        assert_eq!(matches!(p, Patch::Json(_)), is_json);
+    }
+
+    #[test]
+    fn json_patch_needs_target_and_test_can_fail() {
+        let mut m = one(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}));
+        let p = classify(&[json!([{"op":"test","path":"/data/a","value":"2"}])], "t").unwrap();
+        assert!(apply(&mut m, &p, None, Options::default(), "t").is_err());
+        let sel = Selector { kind: "ConfigMap".into(), ..Default::default() };
+        assert!(apply(&mut m, &p, Some(&sel), Options::default(), "t").is_err());
+        let ok = classify(&[json!([{"op":"replace","path":"/data/a","value":"3"}])], "t").unwrap();
+        apply(&mut m, &ok, Some(&sel), Options::default(), "t").unwrap();
+        assert_eq!(m.items[0].obj["data"]["a"], "3");
+    }
+
+    #[test]
+    fn sm_patch_keeps_name_unless_allowed() {
+        let mut m = one(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}));
+        let sel = Selector { kind: "ConfigMap".into(), ..Default::default() };
+        let p = Patch::Sm(vec![json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other"},"data":{"b":"2"}})]);
+        apply(&mut m, &p, Some(&sel), Options::default(), "t").unwrap();
+        assert_eq!(m.items[0].name(), "c");
+        assert_eq!(m.items[0].obj["data"], json!({"a":"1","b":"2"}));
+        apply(&mut m, &p, Some(&sel), Options { allow_name_change: true, ..Default::default() }, "t").unwrap();
+        assert_eq!(m.items[0].name(), "other");
+    }
+
+    #[test]
+    fn sm_patch_delete_removes_resource() {
+        let mut m = one(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}));
+        let p = Patch::Sm(vec![json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"$patch":"delete"})]);
+        apply(&mut m, &p, None, Options::default(), "t").unwrap();
+        assert!(m.items.is_empty());
+    }
+}
