@@ -16,3 +16,19 @@
 // under the License.
 
 //! Whisk reconciler: OpenWhisk core and its services from one custom resource.
+//!
+//! * [`render`]: the complete object set of a Whisk, offline (embedded kustomize bases + a typed
+//!   overlay per component, built with `nuvolaris-kustomize`).
+//! * [`couchdb_init`]: the idempotent CouchDB preparation run by the `couchdb-init` Job.
+//! * [`secrets`]: credentials taken from the spec or generated once and kept.
+
+pub mod components;
+pub mod couchdb_init;
+pub mod error;
+pub mod overlay;
+pub mod render;
+pub mod resolve;
+pub mod secrets;
+pub mod settings;
+
+pub use error::{Error, Result};
