@@ -75,7 +75,12 @@ pub fn is_true(conds: &[Condition], type_: &str) -> bool {
 ///
 /// Returns whether anything in the list changed. A new condition, or one whose status changes,
 /// gets `now` as its transition time.
-pub fn set(conds: &mut Vec<Condition>, want: &Desired<'_>, generation: Option<i64>, now: Timestamp) -> bool {
+pub fn set(
+    conds: &mut Vec<Condition>,
+    want: &Desired<'_>,
+    generation: Option<i64>,
+    now: Timestamp,
+) -> bool {
     match conds.iter_mut().find(|c| c.type_ == want.type_) {
         Some(c) => {
             let flipped = c.status != want.status;
@@ -109,7 +114,12 @@ pub fn set(conds: &mut Vec<Condition>, want: &Desired<'_>, generation: Option<i6
 /// Builds a new condition list from `wanted`, carrying transition times over from `old`.
 ///
 /// The result is in the order of `wanted`; conditions of other types in `old` are dropped.
-pub fn merge(old: &[Condition], wanted: &[Desired<'_>], generation: Option<i64>, now: Timestamp) -> Vec<Condition> {
+pub fn merge(
+    old: &[Condition],
+    wanted: &[Desired<'_>],
+    generation: Option<i64>,
+    now: Timestamp,
+) -> Vec<Condition> {
     wanted
         .iter()
         .map(|w| {
@@ -130,7 +140,12 @@ mod tests {
     }
 
     fn d<'a>(status: &'a str, reason: &'a str) -> Desired<'a> {
-        Desired { type_: READY, status, reason, message: "m" }
+        Desired {
+            type_: READY,
+            status,
+            reason,
+            message: "m",
+        }
     }
 
     #[rstest]
@@ -151,7 +166,10 @@ mod tests {
     ) {
         let mut conds = Vec::new();
         assert!(set(&mut conds, &d(old_status, old_reason), Some(1), ts(10)));
-        assert_eq!(set(&mut conds, &d(new_status, new_reason), Some(1), ts(99)), changed);
+        assert_eq!(
+            set(&mut conds, &d(new_status, new_reason), Some(1), ts(99)),
+            changed
+        );
         assert_eq!(conds.len(), 1);
         assert_eq!(conds[0].last_transition_time, Time(ts(time)));
         assert_eq!(conds[0].reason, new_reason);
@@ -169,7 +187,15 @@ mod tests {
 
     #[test]
     fn merge_is_deterministic_and_keeps_times() {
-        let wanted = [d(TRUE, "Applied"), Desired { type_: DEGRADED, status: FALSE, reason: "AsExpected", message: "" }];
+        let wanted = [
+            d(TRUE, "Applied"),
+            Desired {
+                type_: DEGRADED,
+                status: FALSE,
+                reason: "AsExpected",
+                message: "",
+            },
+        ];
         let first = merge(&[], &wanted, Some(1), ts(10));
         let second = merge(&first, &wanted, Some(1), ts(50));
         assert_eq!(first, second);

@@ -17,6 +17,9 @@
 
 //! Custom resource types of the Nuvolaris operator (Sample, Whisk).
 
+// `#[kube(printcolumn(..))]` repeats `type_ = ..` per column by design.
+#![allow(clippy::duplicated_attributes)]
+
 pub mod conditions;
 pub mod sample;
 pub mod whisk;

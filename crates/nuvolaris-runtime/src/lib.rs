@@ -15,4 +15,33 @@
 // specific language governing permissions and limitations
 // under the License.
 
-//! Reconciler framework: applier, finalizers, status, events, metrics, leader election.
+//! Reconciler framework: the [`Reconciler`] trait, the [`Applier`] (server-side apply with
+//! inventory pruning), finalizer/status/event handling, metrics, health, leader election and
+//! controller wiring. See the crate README section in the repository README for how to add a
+//! reconciler.
+//!
+//! RBAC the runtime itself needs (see [`rbac`]): `events.k8s.io/events` create, patch;
+//! `coordination.k8s.io/leases` get, create, update, patch; plus, per reconciler, its resource
+//! (get list watch patch update), its `/status` (get patch update) and each child kind
+//! (get list watch create patch delete).
+
+pub mod applier;
+pub mod context;
+pub mod controller;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod rbac;
+pub mod reconciler;
+pub mod registry;
+pub mod supervisor;
+
+pub use applier::{Action, Applier, ApplyReport, ObjectResult, Owner, Prune, FIELD_MANAGER};
+pub use context::Ctx;
+pub use controller::{ControllerConfig, Shared, FINALIZER};
+pub use error::Error;
+pub use health::Health;
+pub use metrics::Metrics;
+pub use reconciler::{kinds, ChildKind, Outcome, Reconciler};
+pub use registry::{register, Registration};
+pub use supervisor::LeaderConfig;
