@@ -138,7 +138,13 @@ fn is_encoding_line(line: &str) -> bool {
     trimmed.starts_with('#') && (trimmed.contains("coding:") || trimmed.contains("coding="))
 }
 
-/// `text` with the header inserted: after a shebang and an encoding line, if any, and followed
+/// A Dockerfile parser directive (`# syntax=...`, `# escape=...`), which must stay first.
+fn is_dockerfile_directive(line: &str) -> bool {
+    ["# syntax=", "# escape=", "# check="].iter().any(|d| line.starts_with(d))
+}
+
+/// `text` with the header inserted: after a shebang and an encoding line or a Dockerfile parser
+/// directive, if any, and followed
 /// by a blank line. Line endings follow the file (CRLF stays CRLF).
 pub fn with_header(text: &str, style: Style) -> String {
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
@@ -147,7 +153,8 @@ pub fn with_header(text: &str, style: Style) -> String {
     for index in 0..2 {
         let line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
         let line = &rest[..line_end];
-        let keep = (index == 0 && is_shebang(line)) || (style == Style::Hash && is_encoding_line(line));
+        let keep = (index == 0 && is_shebang(line))
+            || (style == Style::Hash && (is_encoding_line(line) || is_dockerfile_directive(line)));
         if !keep {
             break;
         }
@@ -295,6 +302,7 @@ mod tests {
     #[case::shebang_first("#!/usr/bin/env bash\necho hi\n", Style::Hash, "#!/usr/bin/env bash\n", "\necho hi\n")]
     #[case::shebang_without_newline("#!/bin/sh", Style::Hash, "#!/bin/sh\n", "")]
     #[case::python_encoding("#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nprint(1)\n", Style::Hash, "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n", "\nprint(1)\n")]
+    #[case::dockerfile_directive("# syntax=docker/dockerfile:1\nFROM x\n", Style::Hash, "# syntax=docker/dockerfile:1\n", "\nFROM x\n")]
     #[case::encoding_without_shebang("# coding: utf-8\nprint(1)\n", Style::Hash, "# coding: utf-8\n", "\nprint(1)\n")]
     fn with_header_inserts_after_shebang(
         #[case] text: &str,
