@@ -16,3 +16,209 @@
 // under the License.
 
 //! Embedded in-memory Kubernetes API server for tests, e2e and the demo.
+//!
+//! Start it in-process with [`ApiServer::start`], point a client at [`ApiServer::url`] or
+//! [`ApiServer::kubeconfig_yaml`], and stop it with [`ApiServer::shutdown`].
+
+pub mod discovery;
+pub mod faults;
+mod gc;
+mod http;
+mod openapi;
+mod ops;
+mod patch_hook;
+pub mod resources;
+mod schema_hook;
+pub mod selectors;
+mod simulator;
+pub mod status;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Errors of starting and driving the server.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address asked for.
+        addr: SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The server stopped with an I/O error.
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Listen address (loopback; port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// Whether Deployments, StatefulSets and Jobs get simulated controller status.
+    pub simulate_workloads: bool,
+    /// Delay before the simulator writes a status.
+    pub simulate_delay: Duration,
+    /// Events retained per resource for watch resume; older resourceVersions get 410 Expired.
+    pub watch_history: usize,
+    /// Interval of BOOKMARK events on watches that allow them.
+    pub bookmark_interval: Duration,
+    /// Bearer token written to the kubeconfig (any token is accepted).
+    pub token: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            simulate_workloads: false,
+            simulate_delay: Duration::from_millis(150),
+            watch_history: 10_000,
+            bookmark_interval: Duration::from_secs(10),
+            token: "embedded-token".to_string(),
+        }
+    }
+}
+
+/// A running server.
+pub struct ApiServer {
+    addr: SocketAddr,
+    token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: JoinHandle<Result<(), std::io::Error>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+const DEFAULT_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+impl ApiServer {
+    /// Binds the address, creates the default namespaces and serves in the background.
+    pub async fn start(cfg: ServerConfig) -> Result<ApiServer, Error> {
+        let listener = tokio::net::TcpListener::bind(cfg.addr)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: cfg.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: cfg.addr,
+            source,
+        })?;
+        let store = store::Store::new(resources::builtins(), cfg.watch_history);
+        {
+            let mut st = store.lock();
+            let ns_type = st.resolve("", "v1", "namespaces");
+            if let Some(ns_type) = ns_type {
+                for n in DEFAULT_NAMESPACES {
+                    let _ = ops::create(
+                        &mut st,
+                        &ns_type,
+                        "",
+                        serde_json::json!({"metadata": {"name": n}}),
+                        &ops::WriteOpts::default(),
+                        "kube-apiserver",
+                    );
+                }
+            }
+        }
+        let app = Arc::new(http::App {
+            store: store.clone(),
+            host: addr.to_string(),
+            bookmark_interval: cfg.bookmark_interval,
+        });
+        let router = axum::Router::new().fallback(http::handle).with_state(app);
+        let mut tasks = vec![tokio::spawn(gc::run(store.clone()))];
+        if cfg.simulate_workloads {
+            for t in simulator::TABLES {
+                tasks.push(tokio::spawn(simulator::run(
+                    store.clone(),
+                    t,
+                    cfg.simulate_delay,
+                )));
+            }
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        tracing::info!(%addr, "embedded API server listening");
+        Ok(ApiServer {
+            addr,
+            token: cfg.token,
+            shutdown: Some(tx),
+            server,
+            tasks,
+        })
+    }
+
+    /// The base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A kubeconfig with cluster, user and context all named `embedded`.
+    pub fn kubeconfig_yaml(&self, namespace: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: embedded\n  cluster:\n    server: {url}\nusers:\n- name: embedded\n  user:\n    token: {token}\ncontexts:\n- name: embedded\n  context:\n    cluster: embedded\n    user: embedded\n    namespace: {namespace}\ncurrent-context: embedded\npreferences: {{}}\n",
+            url = self.url(),
+            token = self.token,
+        )
+    }
+
+    /// Writes [`Self::kubeconfig_yaml`] (namespace `default`) to a file.
+    pub fn write_kubeconfig(&self, path: &Path) -> Result<(), Error> {
+        std::fs::write(path, self.kubeconfig_yaml("default")).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Stops serving: open watches are cut after a short grace period.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let abort = self.server.abort_handle();
+        if tokio::time::timeout(Duration::from_millis(500), &mut self.server)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        self.server.abort();
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}

@@ -1,0 +1,1039 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! HTTP front end: routes every request by path, like the real API server's handler chain.
+
+use crate::discovery;
+use crate::ops::{self, DeleteOpts, Deleted, Propagation, WriteOpts};
+use crate::patch_hook;
+use crate::resources::ResourceInfo;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::status::ApiError;
+use crate::store::{meta_str, Event, EventType, Store, WatchStart};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use futures::StreamExt;
+use http::{header, HeaderMap, Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+/// Shared state of the HTTP handlers.
+pub struct App {
+    /// The object store.
+    pub store: Arc<Store>,
+    /// host:port for `/api`.
+    pub host: String,
+    /// Interval of watch bookmarks.
+    pub bookmark_interval: Duration,
+}
+
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+fn json_response(code: u16, v: &Value) -> Response {
+    bytes_response(
+        code,
+        serde_json::to_vec(v).unwrap_or_default(),
+        "application/json",
+    )
+}
+
+fn bytes_response(code: u16, body: Vec<u8>, ct: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap_or_default()
+}
+
+fn error_response(e: &ApiError) -> Response {
+    json_response(e.code, &e.body())
+}
+
+fn page_not_found() -> Response {
+    bytes_response(
+        404,
+        b"404 page not found\n".to_vec(),
+        "text/plain; charset=utf-8",
+    )
+}
+
+/// The parsed resource part of a path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResPath {
+    /// API group.
+    pub group: String,
+    /// API version.
+    pub version: String,
+    /// Namespace from the URL ("" when none).
+    pub ns: String,
+    /// Resource plural.
+    pub plural: String,
+    /// Object name.
+    pub name: Option<String>,
+    /// Subresource.
+    pub sub: Option<String>,
+}
+
+/// Splits `[namespaces/{ns}/]{plural}[/{name}[/{sub}]]`.
+pub fn parse_rest(group: &str, version: &str, rest: &[&str]) -> Option<ResPath> {
+    let mk = |ns: &str, r: &[&str]| -> Option<ResPath> {
+        if r.is_empty() || r.len() > 3 || r.iter().any(|s| s.is_empty()) {
+            return None;
+        }
+        Some(ResPath {
+            group: group.to_string(),
+            version: version.to_string(),
+            ns: ns.to_string(),
+            plural: r[0].to_string(),
+            name: r.get(1).map(|s| s.to_string()),
+            sub: r.get(2).map(|s| s.to_string()),
+        })
+    };
+    if group.is_empty() && rest.first() == Some(&"namespaces") && rest.len() >= 3 {
+        let is_ns_sub = rest.len() == 3 && (rest[2] == "status" || rest[2] == "finalize");
+        if !is_ns_sub {
+            return mk(rest[1], &rest[2..]);
+        }
+    }
+    if !group.is_empty() && rest.first() == Some(&"namespaces") && rest.len() >= 3 {
+        return mk(rest[1], &rest[2..]);
+    }
+    mk("", rest)
+}
+
+fn query(uri: &http::Uri) -> HashMap<String, String> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map(|q| q.0.into_iter().collect())
+        .unwrap_or_default()
+}
+
+fn truthy(q: &HashMap<String, String>, k: &str) -> bool {
+    matches!(q.get(k).map(String::as_str), Some("true") | Some("1"))
+}
+
+fn metadata_only(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("as=PartialObjectMetadata"))
+}
+
+fn to_metadata(obj: &Value) -> Value {
+    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
+}
+
+fn agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.split('/').next())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+/// The single entry point: every request comes here.
+pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            return error_response(&ApiError::bad_request(format!("reading request body: {e}")))
+        }
+    };
+    let path = parts.uri.path().trim_end_matches('/').to_string();
+    let segs: Vec<&str> = path.split('/').skip(1).collect();
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let get = parts.method == Method::GET;
+    match segs.as_slice() {
+        ["version"] if get => return json_response(200, &discovery::version()),
+        ["healthz"] | ["livez"] | ["readyz"] if get => {
+            return bytes_response(200, b"ok".to_vec(), "text/plain")
+        }
+        ["api"] if get => {
+            if discovery::wants_aggregated(&accept) {
+                let types = app.store.lock().all_types();
+                return bytes_response(
+                    200,
+                    serde_json::to_vec(&discovery::aggregated(&types, true)).unwrap_or_default(),
+                    discovery::AGGREGATED_CT,
+                );
+            }
+            return json_response(200, &discovery::api_versions(&app.host));
+        }
+        ["api", "v1"] if get => {
+            let types: Vec<_> = app
+                .store
+                .lock()
+                .all_types()
+                .into_iter()
+                .filter(|t| t.group.is_empty())
+                .collect();
+            return json_response(200, &discovery::resource_list("v1", &types));
+        }
+        ["apis"] if get => {
+            let types = app.store.lock().all_types();
+            if discovery::wants_aggregated(&accept) {
+                return bytes_response(
+                    200,
+                    serde_json::to_vec(&discovery::aggregated(&types, false)).unwrap_or_default(),
+                    discovery::AGGREGATED_CT,
+                );
+            }
+            return json_response(200, &discovery::group_list(&types));
+        }
+        ["apis", g] if get => {
+            let types = app.store.lock().all_types();
+            return match discovery::group(&types, g) {
+                Some(v) => json_response(200, &v),
+                None => page_not_found(),
+            };
+        }
+        ["apis", g, v] if get => {
+            let types: Vec<_> = app
+                .store
+                .lock()
+                .all_types()
+                .into_iter()
+                .filter(|t| t.group == *g && t.version == *v)
+                .collect();
+            if types.is_empty() {
+                return page_not_found();
+            }
+            return json_response(200, &discovery::resource_list(&format!("{g}/{v}"), &types));
+        }
+        ["openapi", "v3"] if get => {
+            let types = app.store.lock().all_types();
+            return json_response(200, &crate::openapi::index(&types));
+        }
+        ["openapi", "v3", gv @ ..] if get => {
+            let types = app.store.lock().all_types();
+            return match crate::openapi::document(&types, &gv.join("/")) {
+                Some(d) => json_response(200, &d),
+                None => page_not_found(),
+            };
+        }
+        _ => {}
+    }
+    let rp = match segs.as_slice() {
+        ["api", "v1", rest @ ..] => parse_rest("", "v1", rest),
+        ["apis", g, v, rest @ ..] => parse_rest(g, v, rest),
+        _ => None,
+    };
+    let Some(rp) = rp else {
+        return page_not_found();
+    };
+    let Some(info) = app.store.lock().resolve(&rp.group, &rp.version, &rp.plural) else {
+        return page_not_found();
+    };
+    if !info.namespaced && !rp.ns.is_empty() {
+        return page_not_found();
+    }
+    let ct = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !body.is_empty() && ct.contains("protobuf") {
+        return error_response(&ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {ct})"),
+        ));
+    }
+    let q = query(&parts.uri);
+    let ctx = Ctx {
+        app: app.clone(),
+        info,
+        rp,
+        q,
+        headers: parts.headers,
+        body,
+    };
+    let res = match (parts.method.clone(), ctx.rp.name.is_some()) {
+        (Method::GET, false) if truthy(&ctx.q, "watch") => return watch(ctx),
+        (Method::GET, false) => ctx.list(),
+        (Method::GET, true) => ctx.get(),
+        (Method::POST, false) => ctx.create(),
+        (Method::PUT, true) => ctx.put(),
+        (Method::PATCH, true) => ctx.patch(),
+        (Method::DELETE, true) => ctx.delete(),
+        (Method::DELETE, false) => ctx.delete_collection(),
+        _ => Err(ApiError::method_not_allowed()),
+    };
+    match res {
+        Ok(r) => r,
+        Err(e) => error_response(&e),
+    }
+}
+
+struct Ctx {
+    app: Arc<App>,
+    info: Arc<ResourceInfo>,
+    rp: ResPath,
+    q: HashMap<String, String>,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+fn parse_json_body(body: &[u8], kind: &str) -> Result<Value, ApiError> {
+    patch_hook::parse_body(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the object provided is unrecognized (must be of type {kind}): couldn't get version/kind; json parse error: {e}"
+        ))
+    })
+}
+
+impl Ctx {
+    fn name(&self) -> &str {
+        self.rp.name.as_deref().unwrap_or_default()
+    }
+
+    fn ns(&self) -> &str {
+        if self.info.namespaced {
+            &self.rp.ns
+        } else {
+            ""
+        }
+    }
+
+    fn opts(&self) -> WriteOpts {
+        WriteOpts {
+            field_manager: self.q.get("fieldManager").cloned(),
+            dry_run: self.q.get("dryRun").is_some_and(|v| v == "All"),
+            subresource: self.rp.sub.clone(),
+        }
+    }
+
+    fn versioned(&self, obj: &Arc<Value>) -> Value {
+        let av = self.info.api_version();
+        let mut v = (**obj).clone();
+        if v["apiVersion"].as_str() != Some(av.as_str()) {
+            v["apiVersion"] = json!(av);
+        }
+        v
+    }
+
+    fn respond(&self, code: u16, obj: &Arc<Value>) -> Response {
+        if metadata_only(&self.headers) {
+            return json_response(code, &to_metadata(obj));
+        }
+        if obj["apiVersion"].as_str() == Some(self.info.api_version().as_str()) {
+            bytes_response(
+                code,
+                serde_json::to_vec(&**obj).unwrap_or_default(),
+                "application/json",
+            )
+        } else {
+            json_response(code, &self.versioned(obj))
+        }
+    }
+
+    fn check_sub(&self) -> Result<(), ApiError> {
+        match self.rp.sub.as_deref() {
+            None => Ok(()),
+            Some("status") if self.info.status_subresource => Ok(()),
+            Some("scale") if self.info.scale_subresource => Ok(()),
+            Some("finalize") if self.info.plural == "namespaces" && self.info.group.is_empty() => {
+                Ok(())
+            }
+            _ => Err(ApiError::new(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            )),
+        }
+    }
+
+    fn get(&self) -> Result<Response, ApiError> {
+        self.check_sub()?;
+        let obj = self
+            .app
+            .store
+            .lock()
+            .get(&self.info.table_key(), self.ns(), self.name());
+        let obj = obj.ok_or_else(|| ApiError::not_found(&self.info, self.name()))?;
+        if self.rp.sub.as_deref() == Some("scale") {
+            return Ok(json_response(200, &scale_of(&obj)));
+        }
+        Ok(self.respond(200, &obj))
+    }
+
+    fn selectors(&self) -> Result<(LabelSelector, FieldSelector), ApiError> {
+        let ls = LabelSelector::parse(
+            self.q
+                .get("labelSelector")
+                .map(String::as_str)
+                .unwrap_or_default(),
+        )
+        .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
+        let fs = FieldSelector::parse(
+            self.q
+                .get("fieldSelector")
+                .map(String::as_str)
+                .unwrap_or_default(),
+        )
+        .map_err(ApiError::bad_request)?;
+        Ok((ls, fs))
+    }
+
+    fn list(&self) -> Result<Response, ApiError> {
+        let (ls, fs) = self.selectors()?;
+        let limit: usize = self
+            .q
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .filter(|l| *l > 0)
+            .unwrap_or(usize::MAX);
+        let cont = self.q.get("continue").filter(|c| !c.is_empty());
+        let (start, token_rv) = match cont {
+            Some(c) => decode_continue(c).ok_or_else(|| {
+                ApiError::bad_request("continue key is not valid: illegal base64 data")
+            })?,
+            None => ((String::new(), String::new()), 0),
+        };
+        let ns = self.ns().to_string();
+        let (items, rv, next) = {
+            let st = self.app.store.lock();
+            let rv = if token_rv > 0 { token_rv } else { st.rv };
+            let Some(t) = st.tables.get(&self.info.table_key()) else {
+                return Err(ApiError::not_found(&self.info, ""));
+            };
+            let mut items = Vec::new();
+            let mut next = None;
+            let range = t.objects.range(start.clone()..);
+            for ((ons, oname), o) in range {
+                if cont.is_some() && (ons, oname) == (&start.0, &start.1) {
+                    continue;
+                }
+                if !ns.is_empty() && *ons != ns {
+                    continue;
+                }
+                if !ls.matches(o) || !fs.matches(o) {
+                    continue;
+                }
+                if items.len() == limit {
+                    let last: &Arc<Value> = items.last().unwrap_or(o);
+                    next = Some((
+                        meta_str(last, "namespace").to_string(),
+                        meta_str(last, "name").to_string(),
+                    ));
+                    break;
+                }
+                items.push(o.clone());
+            }
+            (items, rv, next)
+        };
+        let meta_only = metadata_only(&self.headers);
+        let (kind, av) = if meta_only {
+            (
+                "PartialObjectMetadataList".to_string(),
+                "meta.k8s.io/v1".to_string(),
+            )
+        } else {
+            (self.info.list_kind.clone(), self.info.api_version())
+        };
+        let mut meta = json!({"resourceVersion": rv.to_string()});
+        if let Some(n) = next {
+            meta["continue"] = json!(encode_continue(&n, rv));
+        }
+        let mut out = Vec::with_capacity(items.len() * 512 + 128);
+        out.extend_from_slice(
+            format!(
+                "{{\"kind\":{},\"apiVersion\":{},\"metadata\":",
+                json!(kind),
+                json!(av)
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&serde_json::to_vec(&meta).unwrap_or_default());
+        out.extend_from_slice(b",\"items\":[");
+        for (i, o) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let bytes = if meta_only {
+                serde_json::to_vec(&to_metadata(o))
+            } else if o["apiVersion"].as_str() == Some(av.as_str()) {
+                serde_json::to_vec(&**o)
+            } else {
+                serde_json::to_vec(&self.versioned(o))
+            };
+            out.extend_from_slice(&bytes.unwrap_or_default());
+        }
+        out.extend_from_slice(b"]}");
+        Ok(bytes_response(200, out, "application/json"))
+    }
+
+    fn create(&self) -> Result<Response, ApiError> {
+        let obj = parse_json_body(&self.body, &self.info.kind)?;
+        let mut st = self.app.store.lock();
+        let r = ops::create(
+            &mut st,
+            &self.info,
+            self.ns(),
+            obj,
+            &self.opts(),
+            &agent(&self.headers),
+        );
+        self.app.store.kick_gc_if_needed(&mut st);
+        drop(st);
+        Ok(self.respond(201, &r?))
+    }
+
+    fn put(&self) -> Result<Response, ApiError> {
+        self.check_sub()?;
+        let body = parse_json_body(&self.body, &self.info.kind)?;
+        let mut st = self.app.store.lock();
+        let key = self.info.table_key();
+        let old = st
+            .get(&key, self.ns(), self.name())
+            .ok_or_else(|| ApiError::not_found(&self.info, self.name()))?;
+        let res = match self.rp.sub.as_deref() {
+            Some("scale") => self.write_scale(&mut st, &old, body),
+            Some("finalize") => {
+                let mut new = (*old).clone();
+                new["spec"]["finalizers"] = body["spec"]["finalizers"].clone();
+                let r = ops::update(
+                    &mut st,
+                    &self.info,
+                    &old,
+                    new,
+                    &WriteOpts {
+                        subresource: None,
+                        ..self.opts()
+                    },
+                    &agent(&self.headers),
+                );
+                // spec is protected on the main path; write it directly
+                r.map(|_| {
+                    let mut new = (*old).clone();
+                    new["spec"]["finalizers"] = body["spec"]["finalizers"].clone();
+                    st.gc_needed = true;
+                    st.put(&key, new)
+                })
+                .map(|o| self.respond(200, &o))
+            }
+            _ => ops::update(
+                &mut st,
+                &self.info,
+                &old,
+                body,
+                &self.opts(),
+                &agent(&self.headers),
+            )
+            .map(|o| self.respond(200, &o)),
+        };
+        self.app.store.kick_gc_if_needed(&mut st);
+        res
+    }
+
+    fn write_scale(
+        &self,
+        st: &mut crate::store::State,
+        old: &Arc<Value>,
+        scale: Value,
+    ) -> Result<Response, ApiError> {
+        let replicas = scale["spec"]["replicas"].clone();
+        if !replicas.is_i64() && !replicas.is_u64() {
+            return Err(ApiError::bad_request(
+                "spec.replicas of the Scale must be an integer",
+            ));
+        }
+        let rv = meta_str(&scale, "resourceVersion");
+        if !rv.is_empty() && rv != meta_str(old, "resourceVersion") {
+            return Err(ApiError::stale(&self.info, self.name()));
+        }
+        let mut new = (**old).clone();
+        new["spec"]["replicas"] = replicas;
+        let opts = WriteOpts {
+            subresource: None,
+            ..self.opts()
+        };
+        let o = ops::update(st, &self.info, old, new, &opts, &agent(&self.headers))?;
+        Ok(json_response(200, &scale_of(&o)))
+    }
+
+    fn patch(&self) -> Result<Response, ApiError> {
+        self.check_sub()?;
+        let ct = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let Some(kind) = patch_hook::kind_of(ct) else {
+            return Err(ApiError::new(
+                415,
+                "UnsupportedMediaType",
+                format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {ct})"),
+            ));
+        };
+        let force = truthy(&self.q, "force");
+        let mut opts = self.opts();
+        if kind == patch_hook::Kind::Apply && opts.field_manager.is_none() {
+            return Err(ApiError::bad_request(
+                "PATCH, application/apply-patch+yaml requires fieldManager to be set",
+            ));
+        }
+        let manager = opts
+            .field_manager
+            .clone()
+            .unwrap_or_else(|| agent(&self.headers));
+        opts.field_manager = Some(manager.clone());
+        let mut st = self.app.store.lock();
+        let key = self.info.table_key();
+        let live = st.get(&key, self.ns(), self.name());
+        let sub = self.rp.sub.as_deref();
+        let req = patch_hook::Req {
+            kind,
+            body: &self.body,
+            manager: &manager,
+            force,
+            subresource: sub,
+            custom: self.info.custom,
+        };
+        let res = match (&live, sub) {
+            (None, _) if kind != patch_hook::Kind::Apply || sub.is_some() => {
+                Err(ApiError::not_found(&self.info, self.name()))
+            }
+            (None, _) => {
+                let mut obj = patch_hook::apply(None, &req)?;
+                let bn = meta_str(&obj, "name").to_string();
+                if !bn.is_empty() && bn != self.name() {
+                    return Err(ApiError::bad_request(format!(
+                        "the name of the object ({bn}) does not match the name on the URL ({})",
+                        self.name()
+                    )));
+                }
+                if !obj.get("metadata").is_some_and(Value::is_object) {
+                    obj["metadata"] = json!({});
+                }
+                obj["metadata"]["name"] = json!(self.name());
+                ops::create(&mut st, &self.info, self.ns(), obj, &opts, &manager)
+                    .map(|o| self.respond(201, &o))
+            }
+            (Some(old), Some("scale")) => {
+                let scale = scale_of(old);
+                let patched = patch_hook::apply(
+                    Some(&scale),
+                    &patch_hook::Req {
+                        custom: false,
+                        ..req
+                    },
+                )?;
+                self.write_scale(&mut st, old, patched)
+            }
+            (Some(old), _) => {
+                let patched = patch_hook::apply(Some(old), &req)?;
+                ops::update(&mut st, &self.info, old, patched, &opts, &manager)
+                    .map(|o| self.respond(200, &o))
+            }
+        };
+        self.app.store.kick_gc_if_needed(&mut st);
+        res
+    }
+
+    fn delete_opts(&self) -> Result<DeleteOpts, ApiError> {
+        let body: Value = if self.body.is_empty() {
+            json!({})
+        } else {
+            serde_json::from_slice(&self.body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding DeleteOptions: {e}")))?
+        };
+        let policy = body["propagationPolicy"]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| self.q.get("propagationPolicy").cloned());
+        let orphan = body["orphanDependents"]
+            .as_bool()
+            .or_else(|| self.q.get("orphanDependents").map(|v| v == "true"));
+        let propagation = match (policy.as_deref(), orphan) {
+            (Some("Foreground"), _) => Propagation::Foreground,
+            (Some("Orphan"), _) | (None, Some(true)) => Propagation::Orphan,
+            (Some("Background"), _) | (None, _) => Propagation::Background,
+            (Some(other), _) => {
+                return Err(ApiError::invalid(
+                    &self.info,
+                    self.name(),
+                    vec![crate::status::cause(
+                        "FieldValueNotSupported",
+                        format!("Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""),
+                        "propagationPolicy",
+                    )],
+                ))
+            }
+        };
+        let dry = body["dryRun"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "All"))
+            || self.q.get("dryRun").is_some_and(|v| v == "All");
+        Ok(DeleteOpts {
+            propagation,
+            uid: body["preconditions"]["uid"].as_str().map(str::to_string),
+            resource_version: body["preconditions"]["resourceVersion"]
+                .as_str()
+                .map(str::to_string),
+            dry_run: dry,
+        })
+    }
+
+    fn delete(&self) -> Result<Response, ApiError> {
+        if self.rp.sub.is_some() {
+            return Err(ApiError::method_not_allowed());
+        }
+        let opts = self.delete_opts()?;
+        let mut st = self.app.store.lock();
+        let r = ops::delete(&mut st, &self.info, self.ns(), self.name(), &opts);
+        st.gc_needed = true;
+        self.app.store.kick_gc_if_needed(&mut st);
+        drop(st);
+        match r? {
+            Deleted::Pending(o) => Ok(self.respond(200, &o)),
+            Deleted::Removed(o)
+                if self.info.plural == "namespaces" && self.info.group.is_empty() =>
+            {
+                Ok(self.respond(200, &o))
+            }
+            Deleted::Removed(o) => {
+                let mut details = json!({"name": self.name()});
+                if !self.info.group.is_empty() {
+                    details["group"] = json!(self.info.group);
+                }
+                details["kind"] = json!(self.info.plural);
+                details["uid"] = json!(meta_str(&o, "uid"));
+                Ok(json_response(
+                    200,
+                    &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}),
+                ))
+            }
+        }
+    }
+
+    fn delete_collection(&self) -> Result<Response, ApiError> {
+        let (ls, fs) = self.selectors()?;
+        let opts = self.delete_opts()?;
+        let ns = self.ns().to_string();
+        let mut st = self.app.store.lock();
+        let targets: Vec<(String, String)> = st
+            .tables
+            .get(&self.info.table_key())
+            .map(|t| {
+                t.objects
+                    .iter()
+                    .filter(|((ons, _), o)| {
+                        (ns.is_empty() || *ons == ns) && ls.matches(o) && fs.matches(o)
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut items = Vec::new();
+        for (ons, name) in targets {
+            match ops::delete(&mut st, &self.info, &ons, &name, &opts) {
+                Ok(Deleted::Pending(o)) | Ok(Deleted::Removed(o)) => items.push((*o).clone()),
+                Err(_) => {}
+            }
+        }
+        st.gc_needed = true;
+        let rv = st.rv;
+        self.app.store.kick_gc_if_needed(&mut st);
+        drop(st);
+        Ok(json_response(
+            200,
+            &json!({"kind": self.info.list_kind, "apiVersion": self.info.api_version(), "metadata": {"resourceVersion": rv.to_string()}, "items": items}),
+        ))
+    }
+}
+
+/// The autoscaling/v1 Scale view of a workload.
+pub fn scale_of(obj: &Value) -> Value {
+    let m = &obj["metadata"];
+    let selector = obj["spec"]["selector"]["matchLabels"]
+        .as_object()
+        .map(|l| {
+            l.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {"name": m["name"], "namespace": m["namespace"], "uid": m["uid"],
+                     "resourceVersion": m["resourceVersion"], "creationTimestamp": m["creationTimestamp"]},
+        "spec": {"replicas": obj["spec"]["replicas"].as_i64().unwrap_or(1)},
+        "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector}
+    })
+}
+
+fn encode_continue(start: &(String, String), rv: u64) -> String {
+    use base64::Engine;
+    let s = json!({"rv": rv, "ns": start.0, "name": start.1}).to_string();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+fn decode_continue(c: &str) -> Option<((String, String), u64)> {
+    use base64::Engine;
+    let b = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()?;
+    let v: Value = serde_json::from_slice(&b).ok()?;
+    Some((
+        (
+            v["ns"].as_str()?.to_string(),
+            v["name"].as_str()?.to_string(),
+        ),
+        v["rv"].as_u64()?,
+    ))
+}
+
+struct Filter {
+    ns: String,
+    ls: LabelSelector,
+    fs: FieldSelector,
+}
+
+impl Filter {
+    fn matches(&self, o: &Value) -> bool {
+        (self.ns.is_empty() || meta_str(o, "namespace") == self.ns)
+            && self.ls.matches(o)
+            && self.fs.matches(o)
+    }
+
+    /// What a watcher with this filter sees of an event.
+    fn translate<'a>(&self, ev: &'a Event) -> Option<(&'static str, &'a Value)> {
+        let now = self.matches(&ev.obj);
+        let before = ev.prev.as_ref().is_some_and(|p| self.matches(p));
+        match ev.kind {
+            EventType::Added => now.then_some(("ADDED", &*ev.obj)),
+            EventType::Deleted => (now || before).then_some(("DELETED", &*ev.obj)),
+            EventType::Modified => match (before, now) {
+                (true, true) => Some(("MODIFIED", &*ev.obj)),
+                (false, true) => Some(("ADDED", &*ev.obj)),
+                (true, false) => Some(("DELETED", &*ev.obj)),
+                (false, false) => None,
+            },
+        }
+    }
+}
+
+fn event_line(kind: &str, obj: &Value, meta_only: bool, av: &str) -> Bytes {
+    let mut out = Vec::with_capacity(1024);
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\",\"object\":");
+    let r = if meta_only {
+        serde_json::to_writer(&mut out, &to_metadata(obj))
+    } else if obj["apiVersion"].as_str().is_none_or(|a| a == av) {
+        serde_json::to_writer(&mut out, obj)
+    } else {
+        let mut o = obj.clone();
+        o["apiVersion"] = json!(av);
+        serde_json::to_writer(&mut out, &o)
+    };
+    if r.is_err() {
+        out.clear();
+    }
+    out.extend_from_slice(b"}\n");
+    Bytes::from(out)
+}
+
+fn expired_line(rv: u64, compacted: u64) -> Bytes {
+    let v = json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": format!("too old resource version: {rv} ({compacted})"), "reason": "Expired", "code": 410}});
+    let mut b = serde_json::to_vec(&v).unwrap_or_default();
+    b.push(b'\n');
+    Bytes::from(b)
+}
+
+fn bookmark(info: &ResourceInfo, rv: u64, initial_end: bool, meta_only: bool) -> Bytes {
+    let mut meta = json!({"resourceVersion": rv.to_string(), "creationTimestamp": null});
+    if initial_end {
+        meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+    }
+    let (kind, av) = if meta_only {
+        (
+            "PartialObjectMetadata".to_string(),
+            "meta.k8s.io/v1".to_string(),
+        )
+    } else {
+        (info.kind.clone(), info.api_version())
+    };
+    let v =
+        json!({"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": av, "metadata": meta}});
+    let mut b = serde_json::to_vec(&v).unwrap_or_default();
+    b.push(b'\n');
+    Bytes::from(b)
+}
+
+fn watch(ctx: Ctx) -> Response {
+    let (ls, fs) = match ctx.selectors() {
+        Ok(x) => x,
+        Err(e) => return error_response(&e),
+    };
+    let filter = Filter {
+        ns: ctx.ns().to_string(),
+        ls,
+        fs,
+    };
+    let q = &ctx.q;
+    let send_initial = truthy(q, "sendInitialEvents");
+    let bookmarks = truthy(q, "allowWatchBookmarks");
+    let timeout = q
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .filter(|t| *t > 0)
+        .unwrap_or(1800);
+    let rv_param = q.get("resourceVersion").cloned().unwrap_or_default();
+    let start = if send_initial || rv_param.is_empty() || rv_param == "0" {
+        WatchStart::Current
+    } else {
+        match rv_param.parse::<u64>() {
+            Ok(n) => WatchStart::After(n),
+            Err(_) => {
+                return error_response(&ApiError::bad_request(format!(
+                    "invalid resource version: {rv_param}"
+                )))
+            }
+        }
+    };
+    let from = if let WatchStart::After(n) = start {
+        n
+    } else {
+        0
+    };
+    let init = ctx.app.store.lock().watch(&ctx.info.table_key(), start);
+    let meta_only = metadata_only(&ctx.headers);
+    let av = ctx.info.api_version();
+    let (tx, rx) = mpsc::channel::<Bytes>(256);
+    let body_stream =
+        tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<_, std::convert::Infallible>);
+    let response = Response::builder()
+        .status(200)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(body_stream))
+        .unwrap_or_default();
+    let init = match init {
+        Ok(i) => i,
+        Err(compacted) => {
+            tokio::spawn(async move {
+                let _ = tx.send(expired_line(from, compacted)).await;
+            });
+            return response;
+        }
+    };
+    let info = ctx.info.clone();
+    let interval = ctx.app.bookmark_interval;
+    let store = ctx.app.store.clone();
+    tokio::spawn(async move {
+        let mut last_rv = init.start_rv;
+        for ev in &init.initial {
+            if let Some((k, o)) = filter.translate(ev) {
+                if tx.send(event_line(k, o, meta_only, &av)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if send_initial
+            && tx
+                .send(bookmark(&info, last_rv, true, meta_only))
+                .await
+                .is_err()
+        {
+            return;
+        }
+        let mut rx = init.rx;
+        let deadline = tokio::time::sleep(Duration::from_secs(timeout));
+        tokio::pin!(deadline);
+        let mut tick = tokio::time::interval(interval);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                _ = tx.closed() => return,
+                _ = tick.tick(), if bookmarks => {
+                    let rv = store.lock().rv.max(last_rv);
+                    if tx.send(bookmark(&info, rv, false, meta_only)).await.is_err() { return; }
+                }
+                ev = rx.recv() => match ev {
+                    Ok(ev) => {
+                        if ev.rv <= last_rv { continue; }
+                        last_rv = ev.rv;
+                        if let Some((k, o)) = filter.translate(&ev) {
+                            if tx.send(event_line(k, o, meta_only, &av)).await.is_err() { return; }
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }
+    });
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("", "v1", &["namespaces"], "", "namespaces", None, None)]
+    #[case("", "v1", &["namespaces", "a"], "", "namespaces", Some("a"), None)]
+    #[case("", "v1", &["namespaces", "a", "status"], "", "namespaces", Some("a"), Some("status"))]
+    #[case("", "v1", &["namespaces", "a", "configmaps"], "a", "configmaps", None, None)]
+    #[case("", "v1", &["namespaces", "a", "configmaps", "c"], "a", "configmaps", Some("c"), None)]
+    #[case("apps", "v1", &["namespaces", "a", "deployments", "d", "scale"], "a", "deployments", Some("d"), Some("scale"))]
+    #[case("apps", "v1", &["deployments"], "", "deployments", None, None)]
+    fn paths(
+        #[case] g: &str,
+        #[case] v: &str,
+        #[case] rest: &[&str],
+        #[case] ns: &str,
+        #[case] plural: &str,
+        #[case] name: Option<&str>,
+        #[case] sub: Option<&str>,
+    ) {
+        let p = parse_rest(g, v, rest).unwrap();
+        assert_eq!(
+            (
+                p.ns.as_str(),
+                p.plural.as_str(),
+                p.name.as_deref(),
+                p.sub.as_deref()
+            ),
+            (ns, plural, name, sub)
+        );
+    }
+
+    #[test]
+    fn continue_roundtrip() {
+        let t = encode_continue(&("ns".into(), "n".into()), 42);
+        assert_eq!(decode_continue(&t), Some((("ns".into(), "n".into()), 42)));
+        assert_eq!(decode_continue("!!"), None);
+    }
+}

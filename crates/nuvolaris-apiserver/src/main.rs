@@ -1,0 +1,90 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! `nuvolaris-apiserver`: runs the embedded API server as a standalone process.
+
+use clap::Parser;
+use nuvolaris_apiserver::{ApiServer, ServerConfig};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Command line of the standalone embedded API server.
+#[derive(Parser, Debug)]
+#[command(
+    name = "nuvolaris-apiserver",
+    about = "In-memory Kubernetes API server for tests and demos"
+)]
+struct Args {
+    /// Listen address (loopback only; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Where to write a kubeconfig for the server.
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+    /// Simulate Deployment/StatefulSet/Job controllers.
+    #[arg(long)]
+    simulate_workloads: bool,
+    /// Watch events retained per resource.
+    #[arg(long, default_value_t = 10_000)]
+    watch_history: usize,
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    if !args.addr.ip().is_loopback() {
+        eprintln!("error: --addr {} is not a loopback address", args.addr);
+        std::process::exit(2);
+    }
+    let cfg = ServerConfig {
+        addr: args.addr,
+        simulate_workloads: args.simulate_workloads,
+        watch_history: args.watch_history,
+        ..Default::default()
+    };
+    let server = match ApiServer::start(cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Some(p) = &args.kubeconfig {
+        if let Err(e) = server.write_kubeconfig(p) {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+    println!("{}", server.url());
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+    server.shutdown().await;
+}
