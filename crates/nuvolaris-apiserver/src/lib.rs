@@ -33,6 +33,7 @@ pub mod selectors;
 mod simulator;
 pub mod status;
 mod store;
+pub mod validation;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
