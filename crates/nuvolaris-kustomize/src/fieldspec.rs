@@ -350,7 +350,7 @@ fn build_default() -> TransformerConfig {
         }
         common_labels.push(fs("apps", "", k, "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", false));
     }
-    let mut template_labels = vec![
+    let template_labels = vec![
         fs("", "v1", "ReplicationController", "spec/template/metadata/labels", true),
         fs("", "", "Deployment", "spec/template/metadata/labels", true),
         fs("", "", "ReplicaSet", "spec/template/metadata/labels", true),
@@ -509,7 +509,7 @@ fn build_default() -> TransformerConfig {
         fs("", "", "", "spec/template/spec/containers/image", false),
         fs("", "", "", "spec/template/spec/initContainers/image", false),
     ];
-    let replicas = ["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"]
+    let replicas = ["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"]
         .iter()
         .map(|k| fs("", "", k, "spec/replicas", true))
         .collect();

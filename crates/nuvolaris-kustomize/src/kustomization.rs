@@ -47,11 +47,13 @@ fn de_string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Error>
         let s = match v {
             Value::String(s) => s,
             Value::Null => String::new(),
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => n.to_string(),
+            Value::Bool(_) => return Err(serde::de::Error::custom(format!("json: cannot unmarshal bool into a string (key '{k}')"))),
+            Value::Number(_) => {
+                return Err(serde::de::Error::custom(format!("json: cannot unmarshal number into a string (key '{k}')")))
+            }
             other => {
                 return Err(serde::de::Error::custom(format!(
-                    "cannot unmarshal {other} into a string value for key '{k}'"
+                    "json: cannot unmarshal {other} into a string (key '{k}')"
                 )))
             }
         };
@@ -418,6 +420,7 @@ mod tests {
     #[case(json!({"foo": 1}), "unknown field \"foo\"")]
     #[case(json!({"resources": "x"}), "invalid type")]
     #[case(json!([1]), "mapping")]
+    #[case(json!({"commonLabels": {"v": 1}}), "cannot unmarshal number")]
     fn rejects(#[case] v: Value, #[case] needle: &str) {
         let e = Kustomization::from_value(v, "k.yaml").unwrap_err().to_string();
         assert!(e.contains(needle), "{e}");
@@ -426,13 +429,12 @@ mod tests {
     #[test]
     fn folds_legacy_fields() {
         let k = Kustomization::from_value(
-            json!({"resources": ["a.yaml"], "bases": ["../b"], "commonLabels": {"v": 1, "b": true}}),
+            json!({"resources": ["a.yaml"], "bases": ["../b"], "commonLabels": {"v": "1"}}),
             "k",
         )
         .unwrap();
         assert_eq!(k.resources, vec!["a.yaml", "../b"]);
         assert_eq!(k.common_labels.get("v").map(String::as_str), Some("1"));
-        assert_eq!(k.common_labels.get("b").map(String::as_str), Some("true"));
         assert_eq!(k.kind, "Kustomization");
     }
 }

@@ -17,6 +17,7 @@
 
 //! One module per kustomize transformer, composed in order by [`crate::build`].
 
+pub mod fieldpath;
 pub mod generators;
 pub mod images;
 pub mod labels;

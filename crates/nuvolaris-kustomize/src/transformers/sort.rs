@@ -34,18 +34,10 @@ pub const ORDER_FIRST: &[&str] = &[
 /// Kinds printed last, in this order, by the legacy sort.
 pub const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
 
-fn id_sort_string(id: &ResId) -> String {
-    let mut parts = Vec::new();
-    if !id.namespace.is_empty() {
-        parts.push(id.namespace.as_str());
-    }
-    if !id.name.is_empty() {
-        parts.push(id.name.as_str());
-    }
-    if parts.is_empty() {
-        return "~X".into();
-    }
-    parts.join("|")
+fn id_sort_key(id: &ResId) -> (String, String) {
+    let ns = if id.namespace.is_empty() { "~X".to_string() } else { id.namespace.clone() };
+    let name = if id.name.is_empty() { "~X".to_string() } else { id.name.clone() };
+    (ns, name)
 }
 
 /// Sorts `m` as the top-level `sortOptions` ask (legacy when absent).
@@ -72,13 +64,13 @@ pub fn apply(m: &mut ResMap, opts: Option<&SortOptions>) -> Result<(), Error> {
     for (i, k) in last.iter().enumerate() {
         rank.entry(k.as_str()).or_insert(i as i64 + 1);
     }
-    let mut keyed: Vec<(i64, String, String, usize)> = m
+    let mut keyed: Vec<(i64, String, (String, String), usize)> = m
         .items
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let id = r.cur_id();
-            (*rank.get(id.gvk.kind.as_str()).unwrap_or(&0), id.gvk.sort_string(), id_sort_string(&id), i)
+            (*rank.get(id.gvk.kind.as_str()).unwrap_or(&0), id.gvk.sort_string(), id_sort_key(&id), i)
         })
         .collect();
     keyed.sort();
