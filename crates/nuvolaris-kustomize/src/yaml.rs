@@ -94,11 +94,10 @@ struct Composer<'f> {
     nodes: usize,
 }
 
-/// A finished node: its value, whether it is the merge key `<<`, and its size in nodes.
+/// A finished node: its value, whether it is the merge key `<<`, and its scalar text.
 struct Node {
     value: Value,
     merge_key: bool,
-    size: usize,
     scalar_text: Option<String>,
 }
 
@@ -247,7 +246,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                     return Err(yaml_err(file, format!("line {line}: unknown anchor")));
                 };
                 comp.count(size, line)?;
-                let node = Node { value, merge_key: false, size, scalar_text: None };
+                let node = Node { value, merge_key: false, scalar_text: None };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -257,7 +256,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                 let (value, merge_key) = resolve_scalar(&text, style, tag.as_deref())
                     .map_err(|m| yaml_err(file, format!("line {line}: {m}")))?;
                 comp.set_anchor(anchor, &value, 1);
-                let node = Node { value, merge_key, size: 1, scalar_text: Some(text.into_owned()) };
+                let node = Node { value, merge_key, scalar_text: Some(text.into_owned()) };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -289,7 +288,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                 let value = Value::Array(items);
                 let size = if anchor != 0 { value_size(&value) } else { 0 };
                 comp.set_anchor(anchor, &value, size);
-                let node = Node { value, merge_key: false, size, scalar_text: None };
+                let node = Node { value, merge_key: false, scalar_text: None };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -310,7 +309,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                 let value = Value::Object(m.map);
                 let size = if m.anchor != 0 { value_size(&value) } else { 0 };
                 comp.set_anchor(m.anchor, &value, size);
-                let node = Node { value, merge_key: false, size, scalar_text: None };
+                let node = Node { value, merge_key: false, scalar_text: None };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -730,8 +729,8 @@ pub fn to_yaml_stream(docs: &[Value]) -> String {
 pub fn to_yaml(doc: &Value) -> String {
     let mut e = Emitter { out: String::new(), column: 0, whitespace: true, indention: true };
     match doc {
-        Value::Object(m) if !m.is_empty() => e.block_mapping(m, 0, 0),
-        Value::Array(a) if !a.is_empty() => e.block_sequence(a, 0, 0),
+        Value::Object(m) if !m.is_empty() => e.block_mapping(m, 0),
+        Value::Array(a) if !a.is_empty() => e.block_sequence(a, 0),
         other => e.node(other, 2, 0),
     }
     // Document end: go-yaml writes a final line break.
@@ -1212,8 +1211,8 @@ impl Emitter {
                 self.write_indicator("[", true, true, false);
                 self.write_indicator("]", false, false, false);
             }
-            Value::Object(m) => self.block_mapping(m, scalar_indent, 0),
-            Value::Array(a) => self.block_sequence(a, seq_indent, 0),
+            Value::Object(m) => self.block_mapping(m, scalar_indent),
+            Value::Array(a) => self.block_sequence(a, seq_indent),
             _ => {
                 let (text, style) = scalar_repr(v);
                 self.scalar(&text, style, scalar_indent, false);
@@ -1221,7 +1220,7 @@ impl Emitter {
         }
     }
 
-    fn block_mapping(&mut self, m: &Map<String, Value>, indent: usize, _unused: usize) {
+    fn block_mapping(&mut self, m: &Map<String, Value>, indent: usize) {
         for (k, v) in sorted_keys(m) {
             let key = fold_nel(k);
             let (ktext, kstyle) = string_repr(&key);
@@ -1242,7 +1241,7 @@ impl Emitter {
         }
     }
 
-    fn block_sequence(&mut self, a: &[Value], indent: usize, _unused: usize) {
+    fn block_sequence(&mut self, a: &[Value], indent: usize) {
         for item in a {
             self.write_indent(indent);
             self.write_indicator("-", true, false, true);
