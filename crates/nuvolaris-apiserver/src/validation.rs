@@ -963,7 +963,7 @@ fn validate_schema_props(s: &Value, path: &str, data: &Value, out: &mut Vec<Caus
         let valid = one.iter().filter(|r| r.is_empty()).count();
         if valid == 0 {
             out.push(composite(format!(
-                "{} must validate one and only one schema (oneOf)",
+                "{} must validate one and only one schema (oneOf). Found none valid",
                 go_quote(path)
             )));
             if let Some(best) = one.iter().min_by_key(|r| r.len()) {
@@ -2200,5 +2200,58 @@ mod tests {
         assert_eq!(validate_and_prune(&weird, &mut obj), Ok(()));
         let _ = check_structural(&json!("not a schema"));
         let _ = validate_crd(&json!({"spec":{"versions":"nope"}}));
+    }
+
+    /// The project's generated CRDs (`crds/*.yaml`), as JSON.
+    fn project_crd(file: &str) -> Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../crds/").to_string() + file;
+        let text = std::fs::read_to_string(&path).expect("project CRD file");
+        serde_saphyr::from_str::<Value>(&text).expect("CRD YAML parses")
+    }
+
+    fn sample_schema() -> Value {
+        project_crd("samples.nuvolaris.org.yaml")["spec"]["versions"][0]["schema"]
+            ["openAPIV3Schema"]
+            .clone()
+    }
+
+    #[rstest]
+    #[case("samples.nuvolaris.org.yaml")]
+    #[case("whisks.nuvolaris.org.yaml")]
+    fn project_crds_are_structural(#[case] file: &str) {
+        assert_eq!(validate_crd(&project_crd(file)), Ok(()));
+    }
+
+    #[rstest]
+    #[case::example(json!({"count": 2}), vec![])]
+    #[case::zero(json!({"count": 0}), vec![])]
+    #[case::max(json!({"count": 1000}), vec![])]
+    #[case::negative(json!({"count": -1}),
+        vec!["FieldValueInvalid spec.count: Invalid value: -1: spec.count in body should be greater than or equal to 0"])]
+    #[case::huge(json!({"count": 1_000_000}),
+        vec!["FieldValueInvalid spec.count: Invalid value: 1000000: spec.count in body should be less than or equal to 1000"])]
+    #[case::string(json!({"count": "two"}),
+        vec![r#"FieldValueTypeInvalid spec.count: Invalid value: "string": spec.count in body must be of type integer: "string""#])]
+    #[case::missing(json!({}), vec!["FieldValueRequired spec.count: Required value"])]
+    #[case::image_type(json!({"count": 1, "image": 5}),
+        vec![r#"FieldValueTypeInvalid spec.image: Invalid value: "integer": spec.image in body must be of type string: "integer""#])]
+    fn sample_crd_validation(#[case] spec: Value, #[case] expected: Vec<&str>) {
+        let mut obj = json!({"apiVersion":"nuvolaris.org/v1","kind":"Sample","metadata":{"name":"obj","namespace":"demo"},"spec":spec});
+        let got: Vec<String> = match validate_and_prune(&sample_schema(), &mut obj) {
+            Ok(()) => vec![],
+            Err(c) => c
+                .iter()
+                .map(|c| format!("{} {}", c.reason, c.error_string()))
+                .collect(),
+        };
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn sample_crd_defaults_image_and_prunes_unknown() {
+        let mut obj = json!({"apiVersion":"nuvolaris.org/v1","kind":"Sample","metadata":{"name":"obj"},
+            "spec":{"count":2,"colour":"red"}});
+        validate_and_prune(&sample_schema(), &mut obj).expect("valid");
+        assert_eq!(obj["spec"], json!({"count": 2, "image": "nginx"}));
     }
 }
