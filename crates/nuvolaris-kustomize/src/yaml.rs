@@ -1144,18 +1144,37 @@ pub fn key_less(a: &str, b: &str) -> bool {
     ar.len() < br.len()
 }
 
+/// Keys in go-yaml v2 order. go-yaml's comparison is not a total order for some unusual
+/// keys (then kubectl's own order is random, as Go maps are); a merge sort that never
+/// panics keeps ours deterministic.
 fn sorted_keys(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut v: Vec<(&String, &Value)> = m.iter().collect();
-    v.sort_by(|a, b| {
-        if key_less(a.0, b.0) {
-            std::cmp::Ordering::Less
-        } else if key_less(b.0, a.0) {
-            std::cmp::Ordering::Greater
-        } else {
-            std::cmp::Ordering::Equal
+    let v: Vec<(&String, &Value)> = m.iter().collect();
+    merge_sort(v)
+}
+
+fn merge_sort<'a>(mut v: Vec<(&'a String, &'a Value)>) -> Vec<(&'a String, &'a Value)> {
+    if v.len() <= 1 {
+        return v;
+    }
+    let right = v.split_off(v.len() / 2);
+    let (left, right) = (merge_sort(v), merge_sort(right));
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    loop {
+        match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) => {
+                if key_less(b.0, a.0) {
+                    out.extend(r.next());
+                } else {
+                    out.extend(l.next());
+                }
+            }
+            (Some(_), None) => out.extend(l.next()),
+            (None, Some(_)) => out.extend(r.next()),
+            (None, None) => break,
         }
-    });
-    v
+    }
+    out
 }
 
 impl Emitter {
