@@ -56,7 +56,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
 use serde_json::{json, Map, Value};
@@ -1162,8 +1162,10 @@ fn validate_list_types(s: &Value, path: &str, data: &Value, out: &mut Vec<Cause>
 // ---------------------------------------------------------------------------------------------
 // formats and patterns
 
-fn cached_regex(pattern: &str) -> Option<Regex> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Regex>>>> = OnceLock::new();
+/// Compiled patterns, shared (a cloned `Regex` would get a fresh match cache on every use).
+fn cached_regex(pattern: &str) -> Option<Arc<Regex>> {
+    type Cache = Mutex<HashMap<String, Option<Arc<Regex>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     let mut guard = match cache.lock() {
         Ok(g) => g,
@@ -1172,7 +1174,7 @@ fn cached_regex(pattern: &str) -> Option<Regex> {
     if let Some(re) = guard.get(pattern) {
         return re.clone();
     }
-    let re = Regex::new(pattern).ok();
+    let re = Regex::new(pattern).ok().map(Arc::new);
     if guard.len() < 4096 {
         guard.insert(pattern.to_string(), re.clone());
     }
