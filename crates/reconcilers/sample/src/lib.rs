@@ -243,11 +243,7 @@ pub fn compute_status(
             "RollingOut",
         )
     };
-    let r_msg = if ready {
-        format!("{name}: {why}")
-    } else {
-        format!("{name}: {why}")
-    };
+    let r_msg = format!("{name}: {why}");
     let conds = conditions::merge(
         &old_conds,
         &[
