@@ -26,6 +26,7 @@ mod gc;
 mod http;
 mod openapi;
 mod ops;
+pub mod patch;
 mod patch_hook;
 pub mod resources;
 mod schema_hook;
