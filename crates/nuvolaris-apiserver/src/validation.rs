@@ -205,6 +205,7 @@ fn with_detail(mut s: String, detail: &str) -> String {
 /// and applying defaults first (the order the real server uses). `obj` is modified in place even
 /// when validation fails (as the server's decoded object would be).
 pub fn validate_and_prune(schema: &Value, obj: &mut Value) -> Result<(), Vec<Cause>> {
+    normalize_numbers(obj);
     prune(schema, obj);
     apply_defaults(schema, obj);
     let causes = validate(schema, obj);
@@ -212,6 +213,25 @@ pub fn validate_and_prune(schema: &Value, obj: &mut Value) -> Result<(), Vec<Cau
         Ok(())
     } else {
         Err(causes)
+    }
+}
+
+/// Integral floats (`2.0`) become integers, as the server's decoding of custom resources into
+/// int64/float64 and its JSON encoding (`2`) have it; a client reading the object back as an
+/// integer then gets one.
+pub fn normalize_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64() {
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+                if f.is_finite() && f == f.trunc() && (-LIMIT..LIMIT).contains(&f) {
+                    *v = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(normalize_numbers),
+        Value::Object(m) => m.values_mut().for_each(normalize_numbers),
+        _ => {}
     }
 }
 
@@ -2255,5 +2275,24 @@ mod tests {
             "spec":{"count":2,"colour":"red"}});
         validate_and_prune(&sample_schema(), &mut obj).expect("valid");
         assert_eq!(obj["spec"], json!({"count": 2, "image": "nginx"}));
+    }
+
+    #[test]
+    fn integral_floats_are_stored_as_integers() {
+        let mut obj =
+            sample(json!({"count": 2.0, "image": "x", "ratio": 1.25, "labels": {"a": "1.0"}}));
+        validate_and_prune(&rich_schema(), &mut obj).expect("valid");
+        assert_eq!(
+            serde_json::to_string(&obj["spec"]["count"]).ok().as_deref(),
+            Some("2")
+        );
+        assert_eq!(obj["spec"]["ratio"], json!(1.25));
+        assert_eq!(obj["spec"]["labels"]["a"], json!("1.0"));
+        let mut big = json!([1e300, -0.0, 0.5]);
+        normalize_numbers(&mut big);
+        assert_eq!(
+            serde_json::to_string(&big).ok().as_deref(),
+            Some("[1e+300,0,0.5]")
+        );
     }
 }
