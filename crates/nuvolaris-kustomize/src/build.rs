@@ -113,6 +113,14 @@ impl<'a> Builder<'a> {
                 })
             }
         };
+        let empty = match &doc {
+            Value::Null => true,
+            Value::Object(o) => o.keys().all(|k| k == "apiVersion" || k == "kind"),
+            _ => false,
+        };
+        if empty {
+            return Err(Error::build(format!("{file_name} is empty")));
+        }
         let k = Kustomization::from_value(doc, &display(&path))?;
         Ok(Target { dir: dir.to_path_buf(), rel, file_name, k })
     }

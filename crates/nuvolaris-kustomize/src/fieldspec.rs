@@ -99,13 +99,16 @@ pub fn split_path(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// Callback of [`walk`]: the parent map and the key of a visited field.
+pub type Visit<'a> = dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), Error> + 'a;
+
 /// Visits the parent map and key of every field at `segs` inside `node`; sequences along the
 /// way are entered element by element; missing maps are created when `create` is set.
 pub fn walk(
     node: &mut Value,
     segs: &[String],
     create: bool,
-    f: &mut dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), Error>,
+    f: &mut Visit<'_>,
 ) -> Result<(), Error> {
     match node {
         Value::Array(items) => {
@@ -468,7 +471,7 @@ fn build_default() -> TransformerConfig {
             ],
         ),
         backref("scheduling.k8s.io", "v1", "PriorityClass", pod_refs_2("priorityClassName")),
-        backref("networking.k8s.io", "v1", "IngressClass", vec![fs("", "", "Ingress", "spec/ingressClassName", false)]),
+        backref("networking.k8s.io/v1", "v1", "IngressClass", vec![fs("", "", "Ingress", "spec/ingressClassName", false)]),
     ];
 
     // var references

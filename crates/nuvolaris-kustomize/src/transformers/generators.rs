@@ -402,7 +402,7 @@ mod tests {
     #[case("=b", Err(()))]
     #[case("ab", Err(()))]
     fn literals(#[case] src: &str, #[case] want: Result<(&str, &str), ()>) {
-        let got = parse_literal(src).map(|(k, v)| (k, v)).map_err(|_| ());
+        let got = parse_literal(src).map_err(|_| ());
         assert_eq!(got, want.map(|(k, v)| (k.to_string(), v.to_string())));
     }
 
