@@ -32,3 +32,13 @@ pub mod secrets;
 pub mod settings;
 
 pub use error::{Error, Result};
+pub mod reconciler;
+pub mod status;
+
+pub use reconciler::WhiskReconciler;
+
+/// Entry point of the `couchdb-init` subcommand: reads the Job's environment and prepares CouchDB.
+pub async fn couchdb_init_from_env() -> Result<couchdb_init::Report> {
+    let cfg = couchdb_init::InitConfig::from_env()?;
+    couchdb_init::run(&cfg).await
+}
