@@ -44,6 +44,8 @@ pub struct App {
     pub host: String,
     /// Interval of watch bookmarks.
     pub bookmark_interval: Duration,
+    /// Fault injection switchboard (watch faults are applied here).
+    pub faults: crate::faults::FaultHandle,
 }
 
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -326,6 +328,7 @@ impl Ctx {
             field_manager: self.q.get("fieldManager").cloned(),
             dry_run: self.q.get("dryRun").is_some_and(|v| v == "All"),
             subresource: self.rp.sub.clone(),
+            apply: false,
         }
     }
 
@@ -603,6 +606,7 @@ impl Ctx {
             .field_manager
             .clone()
             .unwrap_or_else(|| agent(&self.headers));
+        opts.apply = kind == patch_hook::Kind::Apply;
         opts.field_manager = Some(manager.clone());
         let mut st = self.app.store.lock();
         let key = self.info.table_key();
@@ -864,8 +868,7 @@ fn event_line(kind: &str, obj: &Value, meta_only: bool, av: &str) -> Bytes {
 }
 
 fn expired_line(rv: u64, compacted: u64) -> Bytes {
-    let v = json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": format!("too old resource version: {rv} ({compacted})"), "reason": "Expired", "code": 410}});
+    let v = crate::faults::expired_watch_event(rv, compacted);
     let mut b = serde_json::to_vec(&v).unwrap_or_default();
     b.push(b'\n');
     Bytes::from(b)
@@ -927,7 +930,13 @@ fn watch(ctx: Ctx) -> Response {
     } else {
         0
     };
-    let init = ctx.app.store.lock().watch(&ctx.info.table_key(), start);
+    let init = if ctx.app.faults.take_forced_gone() {
+        let rv = ctx.app.store.lock().rv;
+        Err(rv)
+    } else {
+        ctx.app.store.lock().watch(&ctx.info.table_key(), start)
+    };
+    let cut_at = ctx.app.faults.watch_deadline();
     let meta_only = metadata_only(&ctx.headers);
     let av = ctx.info.api_version();
     let (tx, rx) = mpsc::channel::<Bytes>(256);
@@ -968,7 +977,11 @@ fn watch(ctx: Ctx) -> Response {
             return;
         }
         let mut rx = init.rx;
-        let deadline = tokio::time::sleep(Duration::from_secs(timeout));
+        let mut deadline_at = tokio::time::Instant::now() + Duration::from_secs(timeout);
+        if let Some(cut) = cut_at {
+            deadline_at = deadline_at.min(tokio::time::Instant::from_std(cut));
+        }
+        let deadline = tokio::time::sleep_until(deadline_at);
         tokio::pin!(deadline);
         let mut tick = tokio::time::interval(interval);
         tick.tick().await;

@@ -81,6 +81,8 @@ pub struct ServerConfig {
     pub bookmark_interval: Duration,
     /// Bearer token written to the kubeconfig (any token is accepted).
     pub token: String,
+    /// Fault injection switchboard (off until a setter is called).
+    pub faults: faults::FaultHandle,
 }
 
 impl Default for ServerConfig {
@@ -92,6 +94,7 @@ impl Default for ServerConfig {
             watch_history: 10_000,
             bookmark_interval: Duration::from_secs(10),
             token: "embedded-token".to_string(),
+            faults: faults::FaultHandle::new(),
         }
     }
 }
@@ -100,6 +103,7 @@ impl Default for ServerConfig {
 pub struct ApiServer {
     addr: SocketAddr,
     token: String,
+    faults: faults::FaultHandle,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: JoinHandle<Result<(), std::io::Error>>,
     tasks: Vec<JoinHandle<()>>,
@@ -141,8 +145,12 @@ impl ApiServer {
             store: store.clone(),
             host: addr.to_string(),
             bookmark_interval: cfg.bookmark_interval,
+            faults: cfg.faults.clone(),
         });
-        let router = axum::Router::new().fallback(http::handle).with_state(app);
+        let router = axum::Router::new()
+            .fallback(http::handle)
+            .with_state(app)
+            .layer(faults::FaultLayer::new(cfg.faults.clone()));
         let mut tasks = vec![tokio::spawn(gc::run(store.clone()))];
         if cfg.simulate_workloads {
             for t in simulator::TABLES {
@@ -165,6 +173,7 @@ impl ApiServer {
         Ok(ApiServer {
             addr,
             token: cfg.token,
+            faults: cfg.faults,
             shutdown: Some(tx),
             server,
             tasks,
@@ -174,6 +183,11 @@ impl ApiServer {
     /// The base URL (`http://127.0.0.1:PORT`).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The fault injection switchboard of this server (clone it, set faults while it runs).
+    pub fn faults(&self) -> faults::FaultHandle {
+        self.faults.clone()
     }
 
     /// The bound address.

@@ -32,6 +32,8 @@ pub struct WriteOpts {
     pub dry_run: bool,
     /// Subresource written ("status", "scale") or None.
     pub subresource: Option<String>,
+    /// The write is a server-side apply (managedFields already set by the patch).
+    pub apply: bool,
 }
 
 /// Deletion propagation.
@@ -232,13 +234,15 @@ pub fn check_body(info: &ResourceInfo, ns: &str, obj: &mut Value) -> Result<(), 
 
 fn validate_custom(info: &ResourceInfo, obj: &mut Value, name: &str) -> Result<(), ApiError> {
     if let Some(schema) = &info.schema {
-        crate::schema_hook::validate(schema, obj, &info.kind, name)
-            .map_err(|causes| ApiError::invalid(info, name, causes))?;
+        crate::schema_hook::validate(info, schema, obj, name)?;
     }
     Ok(())
 }
 
 fn record_managed(old: Option<&Value>, new: &mut Value, opts: &WriteOpts, default_manager: &str) {
+    if opts.apply {
+        return;
+    }
     let manager = opts
         .field_manager
         .clone()
@@ -339,6 +343,7 @@ pub fn create(
     }
     if info.group == "apiextensions.k8s.io" && info.plural == "customresourcedefinitions" {
         validate_crd(info, &name, &obj)?;
+        crate::schema_hook::validate_crd(info, &obj, &name)?;
         obj["status"] = json!({"conditions": null, "acceptedNames": {"plural": "", "kind": ""},
             "storedVersions": stored_versions(&obj)});
     }
@@ -584,6 +589,10 @@ pub fn update(
     }
     if info.custom {
         validate_custom(info, &mut new, &name)?;
+    }
+    if info.group == "apiextensions.k8s.io" && info.plural == "customresourcedefinitions" && sub.is_none() {
+        validate_crd(info, &name, &new)?;
+        crate::schema_hook::validate_crd(info, &new, &name)?;
     }
     if is_deleting(old) {
         let before = finalizers(old);

@@ -17,6 +17,7 @@
 
 //! Adapter to the patch module (merge, JSON, strategic, server-side apply, managedFields).
 
+use crate::patch;
 use crate::status::ApiError;
 use serde_json::Value;
 
@@ -74,29 +75,37 @@ pub fn parse_body(body: &[u8]) -> Result<Value, String> {
 
 /// Applies a patch to the live object (None for a missing object, apply only).
 pub fn apply(live: Option<&Value>, req: &Req<'_>) -> Result<Value, ApiError> {
-    let patch = parse_body(req.body)
-        .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
-    if req.custom && req.kind == Kind::Strategic {
-        return Err(ApiError::new(
-            415,
-            "UnsupportedMediaType",
-            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
-        ));
-    }
-    let mut target = live
-        .cloned()
-        .unwrap_or_else(|| Value::Object(Default::default()));
-    match req.kind {
-        Kind::Json => {
-            let p: json_patch::Patch = serde_json::from_value(patch)
-                .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
-            json_patch::patch(&mut target, &p)
-                .map_err(|e| ApiError::new(422, "Invalid", e.to_string()))?;
+    let patch_type = match req.kind {
+        Kind::Json => patch::PatchType::Json,
+        Kind::Merge => patch::PatchType::Merge,
+        Kind::Strategic => patch::PatchType::Strategic,
+        Kind::Apply => patch::PatchType::Apply,
+    };
+    let now = crate::ops::now();
+    let pr = patch::PatchRequest {
+        patch_type,
+        body: req.body,
+        field_manager: Some(req.manager),
+        force: req.force,
+        subresource: req.subresource,
+        is_custom_resource: req.custom,
+        now: &now,
+    };
+    patch::apply_patch(live, &pr).map_err(|e| match e {
+        patch::PatchError::Conflict { causes, message } => {
+            let causes: Vec<Value> = causes
+                .iter()
+                .map(|c| serde_json::json!({"reason": c.reason, "message": c.message, "field": c.field}))
+                .collect();
+            ApiError {
+                code: 409,
+                reason: "Conflict".into(),
+                message,
+                details: Some(serde_json::json!({ "causes": causes })),
+            }
         }
-        Kind::Merge | Kind::Strategic | Kind::Apply => json_patch::merge(&mut target, &patch),
-    }
-    let _ = (req.manager, req.force, req.subresource);
-    Ok(target)
+        other => ApiError::new(other.code(), other.reason(), other.to_string()),
+    })
 }
 
 /// Records managedFields for a non-apply write.
@@ -107,5 +116,5 @@ pub fn record_update(
     subresource: Option<&str>,
     now: &str,
 ) {
-    let _ = (old, new, manager, subresource, now);
+    patch::record_update(old, new, manager, subresource, now)
 }

@@ -17,10 +17,37 @@
 
 //! Adapter to the CRD structural-schema validation and pruning (the `validation` module).
 
+use crate::resources::ResourceInfo;
+use crate::status::ApiError;
+use crate::validation;
 use serde_json::Value;
 
-/// Validates and prunes a custom resource against its openAPIV3Schema; Err holds the 422 causes.
-pub fn validate(schema: &Value, obj: &mut Value, kind: &str, name: &str) -> Result<(), Vec<Value>> {
-    let _ = (schema, obj, kind, name);
-    Ok(())
+fn to_api_error(body: Value) -> ApiError {
+    ApiError {
+        code: 422,
+        reason: "Invalid".into(),
+        message: body["message"].as_str().unwrap_or_default().to_string(),
+        details: body.get("details").cloned(),
+    }
+}
+
+/// Validates and prunes a custom resource against its openAPIV3Schema (apiVersion, kind and
+/// metadata are kept as the real server keeps them).
+pub fn validate(info: &ResourceInfo, schema: &Value, obj: &mut Value, name: &str) -> Result<(), ApiError> {
+    let keep: Vec<(String, Value)> = ["apiVersion", "kind", "metadata"]
+        .iter()
+        .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    let res = validation::validate_and_prune(schema, obj);
+    if let Some(o) = obj.as_object_mut() {
+        for (k, v) in keep {
+            o.insert(k, v);
+        }
+    }
+    res.map_err(|causes| to_api_error(validation::invalid_status(&info.group, &info.kind, name, &causes)))
+}
+
+/// Validates a CustomResourceDefinition's schemas (structural, every served version).
+pub fn validate_crd(info: &ResourceInfo, crd: &Value, name: &str) -> Result<(), ApiError> {
+    validation::validate_crd(crd).map_err(|causes| to_api_error(validation::invalid_status(&info.group, &info.kind, name, &causes)))
 }
