@@ -23,8 +23,8 @@
 //! 1. **Pruning** ([`prune`]): every field not specified by the version's `openAPIV3Schema` is
 //!    dropped, at every level, except under `x-kubernetes-preserve-unknown-fields: true`. At the
 //!    root (and in `x-kubernetes-embedded-resource` objects) `apiVersion`, `kind` and `metadata` are
-//!    kept; the root `metadata` is left alone (the server's ObjectMeta decoding handles it), an
-//!    embedded `metadata` is cut down to the ObjectMeta fields.
+//!    kept, and `metadata` is cut down to the ObjectMeta fields (the server round-trips it through
+//!    the typed ObjectMeta); [`prune_object_meta`] does that last part alone.
 //! 2. **Null pruning and defaulting** ([`apply_defaults`]): a `null` for a field that is not
 //!    `nullable` and has no `default` is removed (`PruneNonNullableNullsWithoutDefaults`); then
 //!    `default:` values are filled in for absent fields (and for non-nullable nulls), including
@@ -379,7 +379,9 @@ fn types_of(s: &Value) -> Vec<&str> {
 // ---------------------------------------------------------------------------------------------
 // pruning
 
-const OBJECT_META_FIELDS: &[&str] = &[
+/// The fields of `ObjectMeta`: what survives of a custom resource's `metadata` (the server
+/// decodes it into the typed ObjectMeta, dropping anything else).
+pub const OBJECT_META_FIELDS: &[&str] = &[
     "name",
     "generateName",
     "namespace",
@@ -403,6 +405,13 @@ pub fn prune(schema: &Value, obj: &mut Value) {
     prune_node(obj, Some(schema), true);
 }
 
+/// Drops the fields of a `metadata` object that ObjectMeta does not have.
+pub fn prune_object_meta(meta: &mut Value) {
+    if let Value::Object(m) = meta {
+        m.retain(|key, _| OBJECT_META_FIELDS.contains(&key.as_str()));
+    }
+}
+
 fn prune_node(x: &mut Value, s: Option<&Value>, root: bool) {
     if let Some(s) = s {
         if preserves_unknown(s) {
@@ -419,7 +428,7 @@ fn prune_node(x: &mut Value, s: Option<&Value>, root: bool) {
             let is_embedded = root || embedded(s);
             let keys: Vec<String> = m.keys().cloned().collect();
             for k in keys {
-                if is_embedded && keep_meta_field(m, &k, root) {
+                if is_embedded && keep_meta_field(m, &k) {
                     continue;
                 }
                 let sub = field_schema(s, &k);
@@ -445,15 +454,13 @@ fn prune_node(x: &mut Value, s: Option<&Value>, root: bool) {
     }
 }
 
-/// At an embedded-resource level: `apiVersion`/`kind` strings and a `metadata` object are kept
-/// (an embedded `metadata` cut to ObjectMeta fields). Returns whether `k` was handled.
-fn keep_meta_field(m: &mut Map<String, Value>, k: &str, root: bool) -> bool {
+/// At the root or an embedded-resource level: `apiVersion`/`kind` strings and a `metadata`
+/// object are kept (`metadata` cut to ObjectMeta fields). Returns whether `k` was handled.
+fn keep_meta_field(m: &mut Map<String, Value>, k: &str) -> bool {
     match (k, m.get_mut(k)) {
         ("apiVersion" | "kind", Some(Value::String(_))) => true,
         ("metadata", Some(Value::Object(meta))) => {
-            if !root {
-                meta.retain(|key, _| OBJECT_META_FIELDS.contains(&key.as_str()));
-            }
+            meta.retain(|key, _| OBJECT_META_FIELDS.contains(&key.as_str()));
             true
         }
         _ => false,
@@ -467,8 +474,8 @@ fn skip_prune(x: &mut Value, s: &Value, root: bool) {
             let keys: Vec<String> = m.keys().cloned().collect();
             for k in keys {
                 if is_embedded && matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
-                    if !root && k == "metadata" {
-                        keep_meta_field(m, &k, false);
+                    if k == "metadata" {
+                        keep_meta_field(m, &k);
                     }
                     continue;
                 }
@@ -2047,6 +2054,14 @@ mod tests {
                 "ports":[{"name":"h","port":1,"junk":true}]}});
         prune(&rich_schema(), &mut obj);
         assert_eq!(obj["metadata"], json!({"name":"x","annotations":{"a":"b"}}));
+        let mut with_junk = sample(json!({"count": 1, "image": "x"}));
+        with_junk["metadata"]["colour"] = json!("red");
+        with_junk["metadata"]["labels"] = json!({"k": "v"});
+        prune(&rich_schema(), &mut with_junk);
+        assert_eq!(
+            with_junk["metadata"],
+            json!({"name":"bad","labels":{"k":"v"}})
+        );
         assert!(obj["spec"].get("unknown").is_none());
         assert_eq!(
             obj["spec"]["extra"],
