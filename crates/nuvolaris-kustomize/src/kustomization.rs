@@ -67,9 +67,9 @@ fn de_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s,
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Bool(b)) => b.to_string(),
-        Some(other) => return Err(serde::de::Error::custom(format!("expected a string, got {other}"))),
+        Some(Value::Number(_)) => return Err(serde::de::Error::custom("json: cannot unmarshal number into a string field")),
+        Some(Value::Bool(_)) => return Err(serde::de::Error::custom("json: cannot unmarshal bool into a string field")),
+        Some(_) => return Err(serde::de::Error::custom("json: cannot unmarshal object into a string field")),
     })
 }
 
@@ -421,6 +421,9 @@ mod tests {
     #[case(json!({"resources": "x"}), "invalid type")]
     #[case(json!([1]), "mapping")]
     #[case(json!({"commonLabels": {"v": 1}}), "cannot unmarshal number")]
+    #[case(json!({"images": [{"name": "n", "newTag": 1.2}]}), "cannot unmarshal number")]
+    #[case(json!({"namePrefix": 1}), "cannot unmarshal number")]
+    #[case(json!({"replicas": [{"name": "n", "count": "3"}]}), "invalid type")]
     fn rejects(#[case] v: Value, #[case] needle: &str) {
         let e = Kustomization::from_value(v, "k.yaml").unwrap_err().to_string();
         assert!(e.contains(needle), "{e}");

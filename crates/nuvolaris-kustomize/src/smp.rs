@@ -255,6 +255,20 @@ impl Merger {
             return Ok(Some(Value::Array(pa.to_vec())));
         }
         let items = node.items();
+        // kustomize, no original list, a patch item without the merge key: only the items
+        // without the key are kept, as they are (a lone `{$patch: replace}` included).
+        if !self.api() && orig.is_none() {
+            if let Some(SmpList::MergeByKey { key, .. }) = ls.map(|l| l.smp) {
+                if pa.iter().any(|v| key_text(v, key).is_none()) {
+                    let out: Vec<Value> = pa
+                        .iter()
+                        .filter(|v| key_text(v, key).is_none())
+                        .cloned()
+                        .collect();
+                    return Ok(Some(Value::Array(out)));
+                }
+            }
+        }
         // `$patch: replace` anywhere in the list: the rest of the patch list replaces it.
         if pa.iter().any(|v| directive(v) == Some("replace")) {
             let mut out = Vec::new();
@@ -269,6 +283,7 @@ impl Merger {
             return Ok(Some(Value::Array(out)));
         }
         let empty = Vec::new();
+        let orig_absent = orig.is_none();
         let orig = orig.unwrap_or(&empty);
         match smp {
             SmpList::Replace => Ok(Some(Value::Array(pa.to_vec()))),
@@ -300,7 +315,8 @@ impl Merger {
                     self.api_keyed(orig, pa, key, items, path).map(Some)
                 } else {
                     let keys = ls.map(|l| l.kyaml_keys()).unwrap_or_else(|| vec![key]);
-                    self.kyaml_keyed(orig, pa, &keys, items, path).map(Some)
+                    self.kyaml_keyed(orig, orig_absent, pa, &keys, items, path)
+                        .map(Some)
                 }
             }
         }
@@ -310,6 +326,7 @@ impl Merger {
     fn kyaml_keyed(
         &self,
         orig: &[Value],
+        orig_absent: bool,
         pa: &[Value],
         keys: &[&str],
         items: &Node,
@@ -399,6 +416,12 @@ impl Merger {
                 if let Some(v) = self.map(None, p, items, &ipath)? {
                     new_items.push(v);
                 }
+            } else if orig_absent && t[1..].iter().all(String::is_empty) {
+                // with no original list, kustomize keeps an item marked for deletion that has
+                // only the first key, without the directive
+                let mut kept = (*p).clone();
+                kept.shift_remove(DIRECTIVE);
+                new_items.push(Value::Object(kept));
             }
         }
         new_items.extend(merged.into_iter().flatten());
@@ -724,6 +747,34 @@ mod tests {
         containers("[{name: a, image: a}]"),
         containers("[{name: a, image: b}, {name: a, args: [x]}]"),
         containers("[{name: a, image: b}]")
+    )]
+    #[case::lone_replace_without_original(
+        containers("[{name: a, image: a}]"),
+        containers("[{name: a, env: [{$patch: replace}]}]"),
+        containers("[{name: a, image: a, env: [{$patch: replace}]}]")
+    )]
+    #[case::lone_replace_with_original(
+        containers("[{name: a, image: a, env: [{name: a1}]}]"),
+        containers("[{name: a, env: [{$patch: replace}]}]"),
+        containers("[{name: a, image: a, env: []}]")
+    )]
+    #[case::multi_key_delete_without_original(
+        containers("[{name: a}]"),
+        containers("[{name: a, ports: [{containerPort: 82, $patch: delete}, {containerPort: 81, protocol: UDP}]}]"),
+        containers("[{name: a, ports: [{containerPort: 82}, {containerPort: 81, protocol: UDP}]}]"))]
+    #[case::multi_key_full_delete_without_original(
+        containers("[{name: a}]"),
+        containers("[{name: a, ports: [{containerPort: 82, protocol: TCP, $patch: delete}, {containerPort: 81}]}]"),
+        containers("[{name: a, ports: [{containerPort: 81}]}]"))]
+    #[case::keyless_without_original(
+        containers("[{name: a, image: a}]"),
+        containers("[{name: a, env: [{name: b2}, {$patch: replace}, {name: c3}]}]"),
+        containers("[{name: a, image: a, env: [{$patch: replace}]}]")
+    )]
+    #[case::single_key_delete_without_original(
+        containers("[{name: a}]"),
+        containers("[{name: a, env: [{name: a1, $patch: delete}, {name: b2}]}]"),
+        containers("[{name: a, env: [{name: b2}]}]")
     )]
     fn kustomize_flavour(#[case] base: String, #[case] patch: String, #[case] want: String) {
         let got = strategic_merge(&y(&base), &y(&patch)).unwrap();
