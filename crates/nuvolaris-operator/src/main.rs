@@ -17,4 +17,11 @@
 
 //! The Nuvolaris operator binary.
 
-fn main() {}
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    let cli = nuvolaris_operator::cli::Cli::parse();
+    let code = nuvolaris_operator::main_with(cli).await;
+    std::process::exit(code);
+}
