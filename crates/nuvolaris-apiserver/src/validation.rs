@@ -402,43 +402,79 @@ pub const OBJECT_META_FIELDS: &[&str] = &[
 /// Drops every field the schema does not specify, as the server's structural pruning does.
 /// `obj` is a whole custom resource (root level: `apiVersion`, `kind`, `metadata` are kept).
 pub fn prune(schema: &Value, obj: &mut Value) {
-    prune_node(obj, Some(schema), true);
+    prune_with_report(schema, obj);
 }
 
-/// Drops the fields of a `metadata` object that ObjectMeta does not have.
-pub fn prune_object_meta(meta: &mut Value) {
-    if let Value::Object(m) = meta {
-        m.retain(|key, _| OBJECT_META_FIELDS.contains(&key.as_str()));
+/// [`prune`], returning the paths of the fields it dropped (sorted, e.g. `spec.colour`,
+/// `spec.ports[0].junk`, `metadata.bogus`): what the server reports as `unknown field "..."`
+/// (see [`unknown_field_warning`] and [`strict_decoding_message`]).
+pub fn prune_with_report(schema: &Value, obj: &mut Value) -> Vec<String> {
+    let mut pruned = Vec::new();
+    prune_node(obj, Some(schema), true, "", &mut pruned);
+    pruned.sort();
+    pruned
+}
+
+/// The `Warning` header value the server sends for an unknown field when the request's
+/// `fieldValidation` is `Warn` (the default): `299 - "unknown field \"spec.colour\""`.
+pub fn unknown_field_warning(path: &str) -> String {
+    format!(
+        "299 - {}",
+        go_quote(&format!("unknown field {}", go_quote(path)))
+    )
+}
+
+/// The message of the 400 BadRequest the server answers for unknown fields when the request
+/// says `fieldValidation=Strict` (as kubectl does): `Sample in version "v1" cannot be handled as
+/// a Sample: strict decoding error: unknown field "spec.colour"`.
+pub fn strict_decoding_message(kind: &str, version: &str, unknown: &[String]) -> String {
+    let errs: Vec<String> = unknown
+        .iter()
+        .map(|p| format!("unknown field {}", go_quote(p)))
+        .collect();
+    format!(
+        "{kind} in version {} cannot be handled as a {kind}: strict decoding error: {}",
+        go_quote(version),
+        errs.join(", ")
+    )
+}
+
+fn join_key(path: &str, k: &str) -> String {
+    if path.is_empty() {
+        k.to_string()
+    } else {
+        format!("{path}.{k}")
     }
 }
 
-fn prune_node(x: &mut Value, s: Option<&Value>, root: bool) {
+fn prune_node(x: &mut Value, s: Option<&Value>, root: bool, path: &str, pruned: &mut Vec<String>) {
     if let Some(s) = s {
         if preserves_unknown(s) {
-            skip_prune(x, s, root);
+            skip_prune(x, s, root, path, pruned);
             return;
         }
     }
     match x {
         Value::Object(m) => {
             let Some(s) = s else {
+                pruned.extend(m.keys().map(|k| join_key(path, k)));
                 m.clear();
                 return;
             };
             let is_embedded = root || embedded(s);
             let keys: Vec<String> = m.keys().cloned().collect();
             for k in keys {
-                if is_embedded && keep_meta_field(m, &k) {
+                if is_embedded && keep_meta_field(m, &k, path, pruned) {
                     continue;
                 }
-                let sub = field_schema(s, &k);
-                match sub {
+                match field_schema(s, &k) {
                     Some(sub) => {
                         if let Some(v) = m.get_mut(&k) {
-                            prune_node(v, Some(sub), false);
+                            prune_node(v, Some(sub), false, &join_key(path, &k), pruned);
                         }
                     }
                     None => {
+                        pruned.push(join_key(path, &k));
                         m.remove(&k);
                     }
                 }
@@ -446,8 +482,8 @@ fn prune_node(x: &mut Value, s: Option<&Value>, root: bool) {
         }
         Value::Array(a) => {
             let it = s.and_then(items);
-            for v in a.iter_mut() {
-                prune_node(v, it, false);
+            for (i, v) in a.iter_mut().enumerate() {
+                prune_node(v, it, false, &format!("{path}[{i}]"), pruned);
             }
         }
         _ => {}
@@ -456,18 +492,30 @@ fn prune_node(x: &mut Value, s: Option<&Value>, root: bool) {
 
 /// At the root or an embedded-resource level: `apiVersion`/`kind` strings and a `metadata`
 /// object are kept (`metadata` cut to ObjectMeta fields). Returns whether `k` was handled.
-fn keep_meta_field(m: &mut Map<String, Value>, k: &str) -> bool {
+fn keep_meta_field(
+    m: &mut Map<String, Value>,
+    k: &str,
+    path: &str,
+    pruned: &mut Vec<String>,
+) -> bool {
     match (k, m.get_mut(k)) {
         ("apiVersion" | "kind", Some(Value::String(_))) => true,
         ("metadata", Some(Value::Object(meta))) => {
-            meta.retain(|key, _| OBJECT_META_FIELDS.contains(&key.as_str()));
+            let meta_path = join_key(path, "metadata");
+            meta.retain(|key, _| {
+                let keep = OBJECT_META_FIELDS.contains(&key.as_str());
+                if !keep {
+                    pruned.push(join_key(&meta_path, key));
+                }
+                keep
+            });
             true
         }
         _ => false,
     }
 }
 
-fn skip_prune(x: &mut Value, s: &Value, root: bool) {
+fn skip_prune(x: &mut Value, s: &Value, root: bool, path: &str, pruned: &mut Vec<String>) {
     match x {
         Value::Object(m) => {
             let is_embedded = root || embedded(s);
@@ -475,21 +523,21 @@ fn skip_prune(x: &mut Value, s: &Value, root: bool) {
             for k in keys {
                 if is_embedded && matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
                     if k == "metadata" {
-                        keep_meta_field(m, &k);
+                        keep_meta_field(m, &k, path, pruned);
                     }
                     continue;
                 }
                 if let Some(sub) = field_schema(s, &k) {
                     if let Some(v) = m.get_mut(&k) {
-                        prune_node(v, Some(sub), false);
+                        prune_node(v, Some(sub), false, &join_key(path, &k), pruned);
                     }
                 }
             }
         }
         Value::Array(a) => {
             if let Some(it) = items(s) {
-                for v in a.iter_mut() {
-                    skip_prune(v, it, false);
+                for (i, v) in a.iter_mut().enumerate() {
+                    skip_prune(v, it, false, &format!("{path}[{i}]"), pruned);
                 }
             }
         }
@@ -1517,7 +1565,7 @@ fn check_schema_api(s: &Value, path: &str, out: &mut Vec<Cause>) {
     ) {
         let mut errs = Vec::new();
         let mut pruned = d.clone();
-        prune_node(&mut pruned, Some(s), false);
+        prune_node(&mut pruned, Some(s), false, "", &mut Vec::new());
         if &pruned != d {
             out.push(Cause::invalid(
                 &format!("{path}.default"),
@@ -2309,5 +2357,42 @@ mod tests {
             serde_json::to_string(&big).ok().as_deref(),
             Some("[1e+300,0,0.5]")
         );
+    }
+
+    #[test]
+    fn pruned_fields_are_reported_for_warnings_and_strict_validation() {
+        let mut obj = json!({"apiVersion":"nuvolaris.org/v1","kind":"Sample",
+            "metadata":{"name":"x","bogus":1},
+            "spec":{"count":1,"image":"x","colour":"red",
+                "ports":[{"name":"h","junk":true}],
+                "extra":{"typed":{"a":"s","gone":1},"free":2},
+                "template":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","odd":1}}},
+            "top":1});
+        let unknown = prune_with_report(&rich_schema(), &mut obj);
+        assert_eq!(
+            unknown,
+            vec![
+                "metadata.bogus",
+                "spec.colour",
+                "spec.extra.typed.gone",
+                "spec.ports[0].junk",
+                "spec.template.metadata.odd",
+                "top"
+            ]
+        );
+        assert_eq!(
+            unknown_field_warning("spec.colour"),
+            r#"299 - "unknown field \"spec.colour\"""#
+        );
+        assert_eq!(
+            strict_decoding_message("Sample", "v1", &unknown[1..3]),
+            r#"Sample in version "v1" cannot be handled as a Sample: strict decoding error: unknown field "spec.colour", unknown field "spec.extra.typed.gone""#
+        );
+        let mut again = obj.clone();
+        assert!(
+            prune_with_report(&rich_schema(), &mut again).is_empty(),
+            "pruning is idempotent"
+        );
+        assert_eq!(again, obj);
     }
 }
