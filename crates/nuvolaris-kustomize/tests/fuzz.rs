@@ -1,0 +1,375 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! Property (fuzz) tests: arbitrary and mutated YAML, and arbitrary or mutated
+//! kustomizations served by a `MemLoader`, must never make the reader, the printer or the
+//! engine panic or hang. Errors are fine. Each run is bounded: a fixed number of cases
+//! (scaled by `FUZZ_SCALE`, default 1) and a watchdog per build.
+
+mod common;
+
+use common::{corpus_dir, watchdog, Watched};
+use nuvolaris_kustomize::yaml::{parse_documents, to_yaml_stream};
+use nuvolaris_kustomize::{build, MemLoader};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const WATCHDOG: Duration = Duration::from_secs(10);
+
+fn scale() -> u32 {
+    std::env::var("FUZZ_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1).max(1)
+}
+
+fn config(cases: u32) -> Config {
+    Config { cases: cases * scale(), max_shrink_iters: 64, failure_persistence: None, ..Config::default() }
+}
+
+/// Every corpus case as (name, files relative to the case folder).
+fn corpus() -> &'static Vec<(String, Vec<(PathBuf, Vec<u8>)>)> {
+    static CORPUS: OnceLock<Vec<(String, Vec<(PathBuf, Vec<u8>)>)>> = OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let mut out = Vec::new();
+        let mut dirs: Vec<_> = std::fs::read_dir(corpus_dir()).expect("corpus").flatten().map(|e| e.path()).collect();
+        dirs.sort();
+        for dir in dirs {
+            let mut files = Vec::new();
+            collect(&dir, &dir, &mut files);
+            files.retain(|(p, _)| !p.starts_with("expected.yaml") && !p.starts_with("expected-error.txt"));
+            out.push((dir.file_name().unwrap().to_string_lossy().into_owned(), files));
+        }
+        out
+    })
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("dir").flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(root, &p, out);
+        } else {
+            let rel = p.strip_prefix(root).expect("under root").to_path_buf();
+            out.push((rel, std::fs::read(&p).expect("file")));
+        }
+    }
+}
+
+/// Pieces of YAML (and kustomize) syntax that random documents are made of.
+const TOKENS: &[&str] = &[
+    "\n", "\n", "\n", "  ", "  ", " ", "- ", ": ", ":", "{", "}", "[", "]", ", ", "&a ", "*a", "&b ", "*b",
+    "<<: ", "!!str ", "!!int ", "!!binary ", "!!map ", "!custom ", "|", "|-", "|+", ">", "'", "\"", "# c",
+    "---\n", "...\n", "%YAML 1.2\n", "? ", "\\", "\t", "\u{feff}", "\u{85}", "key", "name", "x", "0x1F", "1e400",
+    "1.5", "017", "yes", "~", "null", "2001-12-14", "12:30", "apiVersion: v1\n", "kind: ConfigMap\n",
+    "kind: Deployment\n", "metadata:\n  name: m\n", "data:\n  a: b\n", "resources:\n- r.yaml\n",
+    "patches:\n- patch: |-\n", "$patch: delete\n", "$patch: replace\n", "$retainKeys: [a]\n",
+    "$deleteFromPrimitiveList/args: [a]\n", "$setElementOrder/containers: [{name: a}]\n", "- op: add\n",
+    "  path: /metadata/x\n", "  value: 1\n", "$(VAR)", "😀", "é", "\u{0}", "\r\n",
+];
+
+fn yaml_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop_oneof![4 => prop::sample::select(TOKENS).prop_map(String::from), 1 => ".{0,8}"], 0..80)
+        .prop_map(|parts| parts.concat())
+}
+
+/// One edit applied to a text.
+#[derive(Debug, Clone)]
+enum Edit {
+    Delete { at: usize, len: usize },
+    Insert { at: usize, text: String },
+    Duplicate { at: usize, len: usize },
+    Truncate { at: usize },
+    SwapLines { a: usize, b: usize },
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Delete { at, len }),
+        (any::<usize>(), prop_oneof![prop::sample::select(TOKENS).prop_map(String::from), ".{0,6}"])
+            .prop_map(|(at, text)| Edit::Insert { at, text }),
+        (any::<usize>(), 0usize..200).prop_map(|(at, len)| Edit::Duplicate { at, len }),
+        any::<usize>().prop_map(|at| Edit::Truncate { at }),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::SwapLines { a, b }),
+    ]
+}
+
+fn char_floor(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn apply(text: &str, e: &Edit) -> String {
+    let n = text.len().max(1);
+    match e {
+        Edit::Delete { at, len } => {
+            let a = char_floor(text, at % n);
+            let b = char_floor(text, a + len);
+            format!("{}{}", &text[..a], &text[b..])
+        }
+        Edit::Insert { at, text: t } => {
+            let a = char_floor(text, at % n);
+            format!("{}{}{}", &text[..a], t, &text[a..])
+        }
+        Edit::Duplicate { at, len } => {
+            let a = char_floor(text, at % n);
+            let b = char_floor(text, a + len);
+            format!("{}{}", &text[..b], &text[a..])
+        }
+        Edit::Truncate { at } => text[..char_floor(text, at % n)].to_string(),
+        Edit::SwapLines { a, b } => {
+            let mut lines: Vec<&str> = text.split('\n').collect();
+            let l = lines.len();
+            lines.swap(a % l, b % l);
+            lines.join("\n")
+        }
+    }
+}
+
+fn mutate(text: &str, edits: &[Edit]) -> String {
+    edits.iter().fold(text.to_string(), |t, e| apply(&t, e))
+}
+
+/// Parses under the watchdog; fails the property on a panic or a hang.
+fn parse_safely(text: String) -> Result<Option<Vec<serde_json::Value>>, TestCaseError> {
+    let shown = text.chars().take(300).collect::<String>();
+    match watchdog(WATCHDOG, move || parse_documents(&text, "fuzz.yaml").ok()) {
+        Watched::Done(r) => Ok(r),
+        Watched::Panicked(m) => Err(TestCaseError::fail(format!("parse panicked: {m}\ninput: {shown:?}"))),
+        Watched::TimedOut => Err(TestCaseError::fail(format!("parse hung\ninput: {shown:?}"))),
+    }
+}
+
+/// Builds `fuzz/` under the watchdog (true when it built); fails the property on a panic or a hang.
+fn build_safely(loader: MemLoader, what: String) -> Result<bool, TestCaseError> {
+    let r = watchdog(WATCHDOG, move || match build(&loader, Path::new("fuzz")) {
+        // Printing must not panic either.
+        Ok(docs) => !to_yaml_stream(&docs).is_empty() || docs.is_empty(),
+        Err(e) => {
+            if std::env::var("FUZZ_DEBUG").is_ok() {
+                eprintln!("build error: {e}");
+            }
+            false
+        }
+    });
+    match r {
+        Watched::Done(built) => Ok(built),
+        Watched::Panicked(m) => Err(TestCaseError::fail(format!("build panicked: {m}\n{what}"))),
+        Watched::TimedOut => Err(TestCaseError::fail(format!("build hung (> {WATCHDOG:?})\n{what}"))),
+    }
+}
+
+/// Runs a property `cases` times (scaled), failing the test with proptest's minimal input.
+/// Returns how many cases `f` counted as "went deep" (parsed or built without error).
+fn run<S: Strategy>(cases: u32, strategy: S, f: impl Fn(S::Value) -> Result<bool, TestCaseError>) -> (u32, u32)
+where
+    S::Value: std::fmt::Debug,
+{
+    let deep = AtomicU32::new(0);
+    let total = AtomicU32::new(0);
+    let mut runner = TestRunner::new(config(cases));
+    let result = runner.run(&strategy, |v| {
+        total.fetch_add(1, Ordering::Relaxed);
+        if f(v)? {
+            deep.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    (deep.into_inner(), total.into_inner())
+}
+
+/// Random YAML never panics the reader; what it reads, the printer prints, and the printed
+/// text reads back to something that prints the same (a fixed point).
+#[test]
+fn random_yaml_reads_and_prints() {
+    let (ok, total) = run(1500, yaml_text(), |text| {
+        let Some(docs) = parse_safely(text)? else { return Ok(false) };
+        let printed = to_yaml_stream(&docs);
+        let again = parse_documents(&printed, "printed.yaml")
+            .map_err(|e| TestCaseError::fail(format!("printed YAML does not read back: {e}\n{printed}")))?;
+        prop_assert_eq!(to_yaml_stream(&again), printed);
+        Ok(true)
+    });
+    eprintln!("random YAML: {ok} of {total} inputs parsed");
+    assert!(ok * 50 >= total, "too few random inputs parse ({ok}/{total}): the generator is off");
+}
+
+/// Corpus files with random edits never panic or hang the reader.
+#[test]
+fn mutated_corpus_files_read() {
+    let strategy = (any::<prop::sample::Index>(), any::<prop::sample::Index>(), prop::collection::vec(edit(), 1..6));
+    let (ok, total) = run(800, strategy, |(case, file, edits)| {
+        let (_, files) = &corpus()[case.index(corpus().len())];
+        if files.is_empty() {
+            return Ok(false);
+        }
+        let (_, bytes) = &files[file.index(files.len())];
+        let text = mutate(&String::from_utf8_lossy(bytes), &edits);
+        Ok(parse_safely(text)?.is_some())
+    });
+    eprintln!("mutated files: {ok} of {total} still parsed");
+    assert!(ok * 10 >= total, "too few mutated files parse ({ok}/{total})");
+}
+
+/// Corpus cases with one or more randomly edited files never panic or hang the engine.
+#[test]
+fn mutated_corpus_cases_build() {
+    let strategy = (
+        any::<prop::sample::Index>(),
+        prop::collection::vec((any::<prop::sample::Index>(), prop::collection::vec(edit(), 1..4)), 1..3),
+    );
+    let (ok, total) = run(800, strategy, |(case, changes)| {
+        let (name, files) = &corpus()[case.index(corpus().len())];
+        if files.is_empty() {
+            return Ok(false);
+        }
+        let mut texts: Vec<(PathBuf, String)> =
+            files.iter().map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned())).collect();
+        for (which, edits) in &changes {
+            let i = which.index(texts.len());
+            texts[i].1 = mutate(&texts[i].1, edits);
+        }
+        let mut loader = MemLoader::new();
+        for (p, t) in &texts {
+            loader.add(Path::new("fuzz").join(p), t.as_bytes().to_vec());
+        }
+        build_safely(loader, format!("case {name} with edits {changes:?}"))
+    });
+    eprintln!("mutated cases: {ok} of {total} still built");
+    assert!(ok * 20 >= total, "too few mutated cases build ({ok}/{total})");
+}
+
+/// `s` as a YAML (JSON) double-quoted string.
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// Patches that usually make sense (strategic merge or JSON 6902), sometimes nonsense.
+fn patch_text() -> impl Strategy<Value = String> {
+    const PATCHES: &[&str] = &[
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        $patch: delete\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  x: y\n",
+        "- op: add\n  path: /metadata/labels\n  value: {a: b}\n",
+        "- op: replace\n  path: /spec/replicas\n  value: 3\n",
+        "- op: remove\n  path: /spec\n",
+        "- op: test\n  path: /kind\n  value: Deployment\n",
+        "[{\"op\": \"add\", \"path\": \"/metadata/annotations\", \"value\": {\"k\": \"v\"}}]",
+    ];
+    prop_oneof![
+        3 => prop::sample::select(PATCHES).prop_map(String::from),
+        1 => (prop::sample::select(PATCHES), prop::collection::vec(edit(), 1..3)).prop_map(|(p, e)| mutate(p, &e)),
+        1 => yaml_text(),
+    ]
+}
+
+/// A short quoted word of name-like characters.
+fn word() -> impl Strategy<Value = String> {
+    "[a-z0-9.:/_@$(){}*-]{0,12}".prop_map(|w| q(&w))
+}
+
+/// A kustomization made of random values for the fields the engine knows.
+fn kustomization(exclude: &'static [&'static str]) -> impl Strategy<Value = String> {
+    let fields = prop::collection::vec(
+        prop_oneof![
+            word().prop_map(|w| format!("namePrefix: {w}\n")),
+            word().prop_map(|w| format!("nameSuffix: {w}\n")),
+            word().prop_map(|w| format!("namespace: {w}\n")),
+            (word(), word()).prop_map(|(k, v)| format!("commonLabels:\n  {k}: {v}\n")),
+            (word(), word()).prop_map(|(k, v)| format!("commonAnnotations:\n  {k}: {v}\n")),
+            (word(), word(), any::<bool>(), any::<bool>()).prop_map(|(k, v, s, t)| format!(
+                "labels:\n- pairs:\n    {k}: {v}\n  includeSelectors: {s}\n  includeTemplates: {t}\n"
+            )),
+            (word(), word(), word()).prop_map(|(n, nn, t)| format!(
+                "images:\n- name: {n}\n  newName: {nn}\n  newTag: {t}\n"
+            )),
+            (word(), -3i64..100).prop_map(|(n, c)| format!("replicas:\n- name: {n}\n  count: {c}\n")),
+            (word(), word()).prop_map(|(n, l)| format!(
+                "configMapGenerator:\n- name: {n}\n  literals:\n  - {l}\n"
+            )),
+            (word(), word(), prop::sample::select(&["create", "merge", "replace", "bogus"][..])).prop_map(|(n, l, b)| format!(
+                "secretGenerator:\n- name: {n}\n  behavior: {b}\n  literals:\n  - {l}\n"
+            )),
+            patch_text().prop_map(|t| format!("patches:\n- patch: {}\n", q(&t))),
+            (patch_text().prop_map(|t| q(&t)), word(), word()).prop_map(|(t, k, n)| format!(
+                "patches:\n- patch: {t}\n  target:\n    kind: {k}\n    name: {n}\n"
+            )),
+            (word(), word()).prop_map(|(k, n)| format!(
+                "patches:\n- patch: |-\n    - op: add\n      path: /metadata/labels/x\n      value: y\n  target:\n    kind: {k}\n    labelSelector: {n}\n"
+            )),
+            (word(), word()).prop_map(|(f, t)| format!(
+                "replacements:\n- source:\n    kind: ConfigMap\n    fieldPath: {f}\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - {t}\n"
+            )),
+            word().prop_map(|w| format!(
+                "vars:\n- name: V\n  objref:\n    kind: Service\n    name: {w}\n    apiVersion: v1\n"
+            )),
+            prop::sample::select(&["legacy", "fifo", "other"][..]).prop_map(|o| format!("sortOptions:\n  order: {o}\n")),
+            prop::sample::select(&["comp", "../comp", "r.yaml"][..]).prop_map(|c| format!("components:\n- {c}\n")),
+        ],
+        0..6,
+    );
+    fields.prop_map(move |f| {
+        // One entry per field name, as a YAML map needs.
+        let mut seen: Vec<String> = Vec::new();
+        let mut out = String::new();
+        for text in f {
+            let key = text.split(':').next().unwrap_or_default().to_string();
+            if seen.contains(&key) || exclude.contains(&key.as_str()) {
+                continue;
+            }
+            seen.push(key);
+            out.push_str(&text);
+        }
+        out
+    })
+}
+
+/// Arbitrary kustomizations over a small resource set never panic or hang the engine.
+#[test]
+fn arbitrary_kustomizations_build() {
+    let pool: Vec<&(PathBuf, Vec<u8>)> = corpus()
+        .iter()
+        .flat_map(|(_, files)| files.iter())
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("kustomization.yaml"))
+        .collect();
+    let strategy = (
+        kustomization(&[]),
+        kustomization(&["namePrefix"]),
+        any::<prop::sample::Index>(),
+        prop::sample::select(&["- ../x\n", "- /etc/passwd\n", "- missing\n", "- .\n", "- base\n", ""][..]),
+    );
+    let (ok, total) = run(800, strategy, |(k, base, resource, extra)| {
+        let (_, bytes) = pool[resource.index(pool.len())];
+        let mut loader = MemLoader::new();
+        loader.add("fuzz/kustomization.yaml", format!("resources:\n- r.yaml\n- base\n{extra}{k}"));
+        loader.add("fuzz/r.yaml", bytes.clone());
+        loader.add("fuzz/base/kustomization.yaml", format!("resources:\n- r.yaml\nnamePrefix: base-\n{base}"));
+        loader.add("fuzz/base/r.yaml", bytes.clone());
+        loader.add("fuzz/comp/kustomization.yaml", "kind: Component\nnamePrefix: c-\n");
+        build_safely(loader, format!("kustomization:\n{k}\nbase:\n{base}"))
+    });
+    eprintln!("arbitrary kustomizations: {ok} of {total} built");
+    assert!(ok * 50 >= total, "too few arbitrary kustomizations build ({ok}/{total})");
+}
