@@ -590,7 +590,10 @@ pub fn update(
     if info.custom {
         validate_custom(info, &mut new, &name)?;
     }
-    if info.group == "apiextensions.k8s.io" && info.plural == "customresourcedefinitions" && sub.is_none() {
+    if info.group == "apiextensions.k8s.io"
+        && info.plural == "customresourcedefinitions"
+        && sub.is_none()
+    {
         validate_crd(info, &name, &new)?;
         crate::schema_hook::validate_crd(info, &new, &name)?;
     }
@@ -637,9 +640,19 @@ pub fn update(
         return Ok(Arc::new(new));
     }
     if is_deleting(&new) && finalizers(&new).is_empty() {
-        let key = info.table_key();
-        st.put(&key, new);
-        return Ok(remove(st, info, &ns, &name).unwrap_or_else(|| old.clone()));
+        // like the real server: no update is written, the object is deleted (one DELETED event)
+        let gone = remove(st, info, &ns, &name);
+        let mut last = new;
+        if let (Some(g), Some(m)) = (
+            gone,
+            last.get_mut("metadata").and_then(Value::as_object_mut),
+        ) {
+            m.insert(
+                "resourceVersion".into(),
+                g["metadata"]["resourceVersion"].clone(),
+            );
+        }
+        return Ok(Arc::new(last));
     }
     let stored = st.put(&info.table_key(), new);
     after_write(st, info, &stored);

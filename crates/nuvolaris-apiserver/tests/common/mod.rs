@@ -47,12 +47,25 @@ impl Target {
     }
 
     /// Sends one request.
-    pub async fn call(&self, method: &str, path: &str, ct: Option<&str>, body: Option<&Value>) -> Resp {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        ct: Option<&str>,
+        body: Option<&Value>,
+    ) -> Resp {
         self.call_h(method, path, ct, body, &[]).await
     }
 
     /// Sends one request with extra headers.
-    pub async fn call_h(&self, method: &str, path: &str, ct: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Resp {
+    pub async fn call_h(
+        &self,
+        method: &str,
+        path: &str,
+        ct: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut b = http::Request::builder().method(method).uri(path);
         if let Some(ct) = ct {
             b = b.header("content-type", ct);
@@ -62,15 +75,81 @@ impl Target {
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
-        let bytes = body.map(|v| serde_json::to_vec(v).unwrap()).unwrap_or_default();
+        let bytes = body
+            .map(|v| serde_json::to_vec(v).unwrap())
+            .unwrap_or_default();
         let req = b.body(kube::client::Body::from(bytes)).unwrap();
         let resp = self.client.send(req).await.expect("request sent");
         let code = resp.status().as_u16();
-        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        let body = resp.into_body().collect().await.expect("body read").to_bytes();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .expect("body read")
+            .to_bytes();
         let text = String::from_utf8_lossy(&body).to_string();
         let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        Resp { code, text, json, content_type }
+        Resp {
+            code,
+            text,
+            json,
+            content_type,
+        }
+    }
+
+    /// Opens a watch and collects its lines until `n` events arrived, the stream ended or `wait` passed.
+    pub async fn watch_lines(&self, path: &str, n: usize, wait: std::time::Duration) -> Vec<Value> {
+        let req = http::Request::builder()
+            .method("GET")
+            .uri(path)
+            .body(kube::client::Body::from(Vec::new()))
+            .unwrap();
+        let resp = self.client.send(req).await.expect("watch sent");
+        assert_eq!(resp.status().as_u16(), 200, "watch {path}");
+        let mut body = resp.into_body();
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + wait;
+        while out.len() < n {
+            let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+                Ok(Some(Ok(f))) => f,
+                _ => break,
+            };
+            if let Ok(data) = frame.into_data() {
+                buf.extend_from_slice(&data);
+                while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = buf.drain(..=pos).collect();
+                    if let Ok(v) = serde_json::from_slice::<Value>(&line) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Polls `f` every 50 ms until it is true or `secs` pass; returns the last result.
+    pub async fn eventually<F, Fut>(&self, secs: u64, mut f: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if f().await {
+                return true;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// Creates a fresh namespace with a unique name.
@@ -84,8 +163,13 @@ impl Target {
 
 fn rand_u32() -> u32 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
-    n ^ (std::process::id() << 8)
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let c = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    (n ^ (std::process::id() << 8)).wrapping_add(c.wrapping_mul(0x9E37_79B9))
 }
 
 /// Starts the target: a real cluster if `NUVOLARIS_CONFORMANCE_KUBECONFIG` is set, else an embedded server.
@@ -97,24 +181,41 @@ pub async fn target() -> Target {
 pub async fn target_with(cfg: ServerConfig) -> Target {
     if let Ok(path) = std::env::var("NUVOLARIS_CONFORMANCE_KUBECONFIG") {
         let kc = Kubeconfig::read_from(&path).expect("kubeconfig readable");
-        let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.expect("kubeconfig valid");
-        return Target { client: kube::Client::try_from(config).expect("client"), server: None };
+        let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+            .await
+            .expect("kubeconfig valid");
+        return Target {
+            client: kube::Client::try_from(config).expect("client"),
+            server: None,
+        };
     }
     let server = ApiServer::start(cfg).await.expect("server starts");
     let kc = Kubeconfig::from_yaml(&server.kubeconfig_yaml("default")).expect("kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.expect("kubeconfig valid");
-    Target { client: kube::Client::try_from(config).expect("client"), server: Some(server) }
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("kubeconfig valid");
+    Target {
+        client: kube::Client::try_from(config).expect("client"),
+        server: Some(server),
+    }
 }
 
 /// Reads a trace file from shared/k8s-api-traces.
 pub fn trace(name: &str) -> Value {
-    let p = format!("{}/../../../shared/k8s-api-traces/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))).unwrap()
+    let p = format!(
+        "{}/../../../shared/k8s-api-traces/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}")))
+        .unwrap()
 }
 
 /// The keys of a JSON object, sorted.
 pub fn keys(v: &Value) -> Vec<String> {
-    let mut k: Vec<String> = v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let mut k: Vec<String> = v
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
     k.sort();
     k
 }
