@@ -294,6 +294,15 @@ fn overlays_change_what_they_say(
     assert_eq!(container["image"], image);
     assert_eq!(container["imagePullPolicy"].as_str(), pull_policy);
     assert_eq!(deployment["spec"]["replicas"], replicas);
+    let operator_image = container["env"]
+        .as_array()
+        .and_then(|env| env.iter().find(|e| e["name"] == "OPERATOR_IMAGE"))
+        .map(|e| e["value"].clone());
+    assert_eq!(
+        operator_image,
+        Some(Value::from(image)),
+        "OPERATOR_IMAGE (the couchdb-init Job's image) must equal the operator image"
+    );
     if let Some(kind) = extra_kind {
         let doc = find(&docs, kind, "nuvolaris-operator");
         assert_eq!(doc["metadata"]["namespace"], "nuvolaris");
