@@ -80,6 +80,7 @@ struct Builder<'a> {
     /// Real paths of the kustomization folders being built (ancestors of the current one).
     stack: Vec<PathBuf>,
     origin_annotations: bool,
+    transformer_annotations: bool,
 }
 
 fn display(p: &Path) -> String {
@@ -299,9 +300,23 @@ impl<'a> Builder<'a> {
         Ok((patches::classify(&docs, &text)?, text))
     }
 
+    /// Records a built-in transformer on every resource (`transformerAnnotations`).
+    fn mark(&self, t: &Target, acc: &mut Acc, kind: &'static str) {
+        if !self.transformer_annotations {
+            return;
+        }
+        let file = normalize(&t.rel.join(&t.file_name)).display().to_string();
+        for r in acc.res.items.iter_mut() {
+            r.transformations.push((file.clone(), kind));
+        }
+    }
+
     fn run_transformers(&self, t: &Target, acc: &mut Acc) -> Result<(), Error> {
         let k = &t.k;
         let cfg = acc.config.clone();
+        if !k.patches_strategic_merge.is_empty() {
+            self.mark(t, acc, "PatchStrategicMergeTransformer");
+        }
         // 1. patchesStrategicMerge
         for entry in &k.patches_strategic_merge {
             let inline = entry.contains('\n') || !self.loader.is_file(&normalize(&t.dir.join(entry)));
@@ -327,14 +342,22 @@ impl<'a> Builder<'a> {
                 allow_kind_change: p.options.get("allowKindChange").copied().unwrap_or(false),
             };
             patches::apply(&mut acc.res, &patch, p.target.as_ref(), opts, &text)?;
+            self.mark(t, acc, "PatchTransformer");
         }
         // 3. namespace
         if !k.namespace.is_empty() {
             namespace::apply(&mut acc.res, &k.namespace, &cfg.namespace)?;
+            self.mark(t, acc, "NamespaceTransformer");
         }
         // 4. prefix, suffix
-        prefixsuffix::apply(&mut acc.res, &k.name_prefix, "", &cfg.name_prefix)?;
-        prefixsuffix::apply(&mut acc.res, "", &k.name_suffix, &cfg.name_suffix)?;
+        if !k.name_prefix.is_empty() {
+            prefixsuffix::apply(&mut acc.res, &k.name_prefix, "", &cfg.name_prefix)?;
+            self.mark(t, acc, "PrefixTransformer");
+        }
+        if !k.name_suffix.is_empty() {
+            prefixsuffix::apply(&mut acc.res, "", &k.name_suffix, &cfg.name_suffix)?;
+            self.mark(t, acc, "SuffixTransformer");
+        }
         // 5. labels, then commonLabels
         for l in &k.labels {
             let mut specs = l.fields.clone();
@@ -354,10 +377,17 @@ impl<'a> Builder<'a> {
                 }
             }
             labels::apply(&mut acc.res, &l.pairs, &specs)?;
+            self.mark(t, acc, "LabelTransformer");
         }
-        labels::apply(&mut acc.res, &k.common_labels, &cfg.common_labels)?;
+        if !k.common_labels.is_empty() {
+            labels::apply(&mut acc.res, &k.common_labels, &cfg.common_labels)?;
+            self.mark(t, acc, "LabelTransformer");
+        }
         // 6. commonAnnotations
-        labels::apply(&mut acc.res, &k.common_annotations, &cfg.common_annotations)?;
+        if !k.common_annotations.is_empty() {
+            labels::apply(&mut acc.res, &k.common_annotations, &cfg.common_annotations)?;
+            self.mark(t, acc, "AnnotationsTransformer");
+        }
         // 7. patchesJson6902
         for p in &k.patches_json6902 {
             let (patch, text) = self.load_patch(t, p)?;
@@ -365,11 +395,18 @@ impl<'a> Builder<'a> {
                 return Err(Error::build(format!("must specify a target for patch {text}")));
             }
             patches::apply(&mut acc.res, &patch, p.target.as_ref(), patches::Options::default(), &text)?;
+            self.mark(t, acc, "PatchJson6902Transformer");
         }
         // 8. replicas
-        replicas::apply(&mut acc.res, &k.replicas, &cfg.replicas)?;
+        for r in &k.replicas {
+            replicas::apply(&mut acc.res, std::slice::from_ref(r), &cfg.replicas)?;
+            self.mark(t, acc, "ReplicaCountTransformer");
+        }
         // 9. images
-        images::apply(&mut acc.res, &k.images, &cfg.images)?;
+        for i in &k.images {
+            images::apply(&mut acc.res, std::slice::from_ref(i), &cfg.images)?;
+            self.mark(t, acc, "ImageTagTransformer");
+        }
         // 10. replacements
         if !k.replacements.is_empty() {
             let mut list = Vec::new();
@@ -388,6 +425,7 @@ impl<'a> Builder<'a> {
                 }
             }
             replacements::apply(&mut acc.res, &list)?;
+            self.mark(t, acc, "ReplacementTransformer");
         }
         // 11. transformer plugins
         if !k.transformers.is_empty() {
@@ -431,7 +469,7 @@ fn expand_list(doc: &Value, file: &str) -> Result<Vec<Value>, Error> {
 /// Builds the kustomization at `dir` into the final, ordered resource list.
 pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
     let dir = normalize(dir);
-    let mut b = Builder { loader, stack: Vec::new(), origin_annotations: false };
+    let mut b = Builder { loader, stack: Vec::new(), origin_annotations: false, transformer_annotations: false };
     let top = b.load_target(&dir, PathBuf::new())?;
     if top.k.kind == "Component" {
         return Err(Error::build(format!(
@@ -440,6 +478,7 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
         )));
     }
     b.origin_annotations = top.k.build_metadata.iter().any(|m| m == "originAnnotations");
+    b.transformer_annotations = top.k.build_metadata.iter().any(|m| m == "transformerAnnotations");
     b.stack.push(loader.real_path(&dir)?);
     let mut acc = b.accumulate(&top, Acc::new())?;
     generators::add_hashes(&mut acc.res)?;
@@ -471,7 +510,25 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
                     }
                 }
             }
-            "transformerAnnotations" => {}
+            "transformerAnnotations" => {
+                for r in acc.res.items.iter_mut() {
+                    if r.transformations.is_empty() {
+                        continue;
+                    }
+                    let text: String = r
+                        .transformations
+                        .iter()
+                        .map(|(file, kind)| {
+                            format!("- configuredIn: {file}\n  configuredBy:\n    apiVersion: builtin\n    kind: {kind}\n")
+                        })
+                        .collect();
+                    let md = r.metadata_mut();
+                    let ann = md.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+                    if let Value::Object(a) = ann {
+                        a.insert("alpha.config.kubernetes.io/transformations".into(), Value::String(text));
+                    }
+                }
+            }
             other => return Err(Error::build(format!("invalid option in buildMetadata: {other}"))),
         }
     }

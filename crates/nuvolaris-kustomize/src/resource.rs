@@ -63,6 +63,9 @@ pub struct Resource {
     pub needs_hash: bool,
     /// The file (relative to the top kustomization) the resource came from, for origin annotations.
     pub origin: Option<String>,
+    /// Built-in transformers applied, as `(kustomization file, transformer kind)`, for
+    /// `buildMetadata: [transformerAnnotations]`.
+    pub transformations: Vec<(String, &'static str)>,
 }
 
 impl Resource {

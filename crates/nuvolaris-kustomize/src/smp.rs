@@ -129,17 +129,19 @@ impl Merger {
     }
 
     /// Merges `patch` into `orig` (absent when the original has no such field); `None` = delete.
+    /// `fresh` tells that the enclosing map is new (absent from the original).
     fn value(
         &self,
         orig: Option<&Value>,
         patch: &Value,
         node: &Node,
         path: &str,
+        fresh: bool,
     ) -> Result<Option<Value>, Error> {
         match patch {
             Value::Null => Ok(None),
             Value::Object(pm) => self.map(orig.and_then(Value::as_object), pm, node, path),
-            Value::Array(pa) => self.list(orig.and_then(Value::as_array), pa, node, path),
+            Value::Array(pa) => self.list(orig.and_then(Value::as_array), pa, node, path, fresh),
             scalar => Ok(Some(scalar.clone())),
         }
     }
@@ -212,7 +214,7 @@ impl Merger {
             }
             let sub = node.field(k);
             let p = join(path, k);
-            match self.value(out.get(k), pv, sub, &p)? {
+            match self.value(out.get(k), pv, sub, &p, orig.is_none())? {
                 Some(v) => {
                     out.insert(k.clone(), v);
                 }
@@ -248,6 +250,7 @@ impl Merger {
         pa: &[Value],
         node: &Node,
         path: &str,
+        fresh: bool,
     ) -> Result<Option<Value>, Error> {
         let ls = node.list();
         let smp = ls.map(|l| l.smp).unwrap_or(SmpList::Replace);
@@ -255,9 +258,9 @@ impl Merger {
             return Ok(Some(Value::Array(pa.to_vec())));
         }
         let items = node.items();
-        // kustomize, no original list, a patch item without the merge key: only the items
-        // without the key are kept, as they are (a lone `{$patch: replace}` included).
-        if !self.api() && orig.is_none() {
+        // kustomize, a list absent from an existing map, a patch item without the merge key:
+        // only the items without the key are kept, as they are (`{$patch: replace}` included).
+        if !self.api() && orig.is_none() && !fresh {
             if let Some(SmpList::MergeByKey { key, .. }) = ls.map(|l| l.smp) {
                 if pa.iter().any(|v| key_text(v, key).is_none()) {
                     let out: Vec<Value> = pa
@@ -276,14 +279,13 @@ impl Merger {
                 if directive(v).is_some() {
                     continue;
                 }
-                if let Some(m) = self.value(None, v, items, &format!("{path}[{i}]"))? {
+                if let Some(m) = self.value(None, v, items, &format!("{path}[{i}]"), true)? {
                     out.push(m);
                 }
             }
             return Ok(Some(Value::Array(out)));
         }
         let empty = Vec::new();
-        let orig_absent = orig.is_none();
         let orig = orig.unwrap_or(&empty);
         match smp {
             SmpList::Replace => Ok(Some(Value::Array(pa.to_vec()))),
@@ -315,8 +317,7 @@ impl Merger {
                     self.api_keyed(orig, pa, key, items, path).map(Some)
                 } else {
                     let keys = ls.map(|l| l.kyaml_keys()).unwrap_or_else(|| vec![key]);
-                    self.kyaml_keyed(orig, orig_absent, pa, &keys, items, path)
-                        .map(Some)
+                    self.kyaml_keyed(orig, pa, &keys, items, path).map(Some)
                 }
             }
         }
@@ -326,7 +327,6 @@ impl Merger {
     fn kyaml_keyed(
         &self,
         orig: &[Value],
-        orig_absent: bool,
         pa: &[Value],
         keys: &[&str],
         items: &Node,
@@ -401,7 +401,18 @@ impl Merger {
             if !seen.insert(t.clone()) {
                 continue;
             }
-            let delete = p.get(DIRECTIVE).and_then(Value::as_str) == Some("delete");
+            let mut delete = p.get(DIRECTIVE).and_then(Value::as_str) == Some("delete");
+            let stripped;
+            let mut p: &Map<String, Value> = p;
+            if delete && t[1..].iter().all(String::is_empty) {
+                // kustomize ignores `$patch: delete` on an item that has only the first key
+                // of a multi-key list: the item is merged (or added) without the directive
+                let mut m = p.clone();
+                m.shift_remove(DIRECTIVE);
+                stripped = m;
+                p = &stripped;
+                delete = false;
+            }
             let ipath = format!("{path}[{i}]");
             if let Some(j) = orig_tuples.iter().position(|o| *o == t) {
                 merged[j] = if delete {
@@ -416,12 +427,6 @@ impl Merger {
                 if let Some(v) = self.map(None, p, items, &ipath)? {
                     new_items.push(v);
                 }
-            } else if orig_absent && t[1..].iter().all(String::is_empty) {
-                // with no original list, kustomize keeps an item marked for deletion that has
-                // only the first key, without the directive
-                let mut kept = (*p).clone();
-                kept.shift_remove(DIRECTIVE);
-                new_items.push(Value::Object(kept));
             }
         }
         new_items.extend(merged.into_iter().flatten());
@@ -762,10 +767,19 @@ mod tests {
         containers("[{name: a}]"),
         containers("[{name: a, ports: [{containerPort: 82, $patch: delete}, {containerPort: 81, protocol: UDP}]}]"),
         containers("[{name: a, ports: [{containerPort: 82}, {containerPort: 81, protocol: UDP}]}]"))]
+    #[case::multi_key_delete_with_first_key_only_is_ignored(
+        containers("[{name: a, ports: [{containerPort: 82, protocol: TCP}, {containerPort: 81, name: http}]}]"),
+        containers("[{name: a, ports: [{containerPort: 81, name: http, $patch: delete}]}]"),
+        containers("[{name: a, ports: [{containerPort: 82, protocol: TCP}, {containerPort: 81, name: http}]}]"))]
     #[case::multi_key_full_delete_without_original(
         containers("[{name: a}]"),
         containers("[{name: a, ports: [{containerPort: 82, protocol: TCP, $patch: delete}, {containerPort: 81}]}]"),
         containers("[{name: a, ports: [{containerPort: 81}]}]"))]
+    #[case::replace_in_a_new_container(
+        containers("[{name: a, image: a}]"),
+        containers("[{name: b, env: [{$patch: replace}, {name: c3}]}]"),
+        containers("[{name: b, env: [{name: c3}]}, {name: a, image: a}]")
+    )]
     #[case::keyless_without_original(
         containers("[{name: a, image: a}]"),
         containers("[{name: a, env: [{name: b2}, {$patch: replace}, {name: c3}]}]"),

@@ -1147,12 +1147,13 @@ pub fn key_less(a: &str, b: &str) -> bool {
 /// Keys in go-yaml v2 order. go-yaml's comparison is not a total order for some unusual
 /// keys (then kubectl's own order is random, as Go maps are); a merge sort that never
 /// panics keeps ours deterministic.
-fn sorted_keys(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let v: Vec<(&String, &Value)> = m.iter().collect();
+fn sorted_keys(m: &Map<String, Value>) -> Vec<(String, &Value)> {
+    // Keys are compared as kubectl's YAML re-read sees them (NEL folded).
+    let v: Vec<(String, &Value)> = m.iter().map(|(k, v)| (fold_nel(k), v)).collect();
     merge_sort(v)
 }
 
-fn merge_sort<'a>(mut v: Vec<(&'a String, &'a Value)>) -> Vec<(&'a String, &'a Value)> {
+fn merge_sort(mut v: Vec<(String, &Value)>) -> Vec<(String, &Value)> {
     if v.len() <= 1 {
         return v;
     }
@@ -1163,7 +1164,7 @@ fn merge_sort<'a>(mut v: Vec<(&'a String, &'a Value)>) -> Vec<(&'a String, &'a V
     loop {
         match (l.peek(), r.peek()) {
             (Some(a), Some(b)) => {
-                if key_less(b.0, a.0) {
+                if key_less(&b.0, &a.0) {
                     out.extend(r.next());
                 } else {
                     out.extend(l.next());
@@ -1240,8 +1241,7 @@ impl Emitter {
     }
 
     fn block_mapping(&mut self, m: &Map<String, Value>, indent: usize) {
-        for (k, v) in sorted_keys(m) {
-            let key = fold_nel(k);
+        for (key, v) in sorted_keys(m) {
             let (ktext, kstyle) = string_repr(&key);
             let simple = ktext.chars().count() <= 128 && !analyze(&ktext).multiline && ktext.len() <= 128;
             self.write_indent(indent);
@@ -1621,7 +1621,7 @@ mod tests {
     #[case(&["n", "yes", "Z", "_z"], &["_z", "Z", "n", "yes"])]
     fn key_order(#[case] keys: &[&str], #[case] want: &[&str]) {
         let m: Map<String, Value> = keys.iter().map(|k| (k.to_string(), json!(1))).collect();
-        let got: Vec<&str> = sorted_keys(&m).into_iter().map(|(k, _)| k.as_str()).collect();
+        let got: Vec<String> = sorted_keys(&m).into_iter().map(|(k, _)| k).collect();
         assert_eq!(got, want);
     }
 

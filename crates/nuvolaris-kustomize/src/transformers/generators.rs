@@ -277,6 +277,7 @@ pub fn absorb(m: &mut ResMap, mut res: Resource) -> Result<(), Error> {
             res.suffixes = old.suffixes.clone();
             res.needs_hash = old.needs_hash;
             res.origin = old.origin.clone();
+            res.transformations = old.transformations.clone();
             res.behavior = Behavior::Create;
             m.items[idx] = res;
             Ok(())
