@@ -636,10 +636,58 @@ fn default_node(x: &mut Value, s: &Value) {
 /// the causes in the order the server lists them (empty when valid).
 pub fn validate(schema: &Value, obj: &Value) -> Vec<Cause> {
     let mut out = Vec::new();
-    validate_node(schema, "", obj, &mut out);
+    validate_node(schema, "", obj, None, &mut out);
     validate_embedded(schema, "", obj, true, &mut out);
     validate_list_types(schema, "", obj, &mut out);
     out
+}
+
+/// Validation of an update with ratcheting (on by default since Kubernetes 1.30, GA in 1.33):
+/// schema errors in parts of the object that are unchanged from `old` are not reported, so an
+/// object stored under an older, looser schema can still be updated elsewhere. Unchanged parts
+/// are correlated by property name, by `x-kubernetes-list-map-keys` for `map` lists and by value
+/// for `set` lists; items of other (atomic) lists are not correlated.
+pub fn validate_update(schema: &Value, obj: &Value, old: &Value) -> Vec<Cause> {
+    let mut out = Vec::new();
+    validate_node(schema, "", obj, Some(old), &mut out);
+    validate_embedded(schema, "", obj, true, &mut out);
+    validate_list_types(schema, "", obj, &mut out);
+    out
+}
+
+/// [`validate_and_prune`] for an update: `old` is the stored object (see [`validate_update`]).
+pub fn validate_and_prune_update(
+    schema: &Value,
+    obj: &mut Value,
+    old: &Value,
+) -> Result<(), Vec<Cause>> {
+    normalize_numbers(obj);
+    prune(schema, obj);
+    apply_defaults(schema, obj);
+    let causes = validate_update(schema, obj, old);
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(causes)
+    }
+}
+
+/// The old item correlated with the new item `v` of a list (ratcheting).
+fn correlated_item<'a>(s: &Value, old: Option<&'a Value>, v: &Value) -> Option<&'a Value> {
+    let old_items = old?.as_array()?;
+    match sstr(s, "x-kubernetes-list-type") {
+        "set" => old_items.iter().find(|o| *o == v),
+        "map" => {
+            let keys: Vec<&str> = match sget(s, "x-kubernetes-list-map-keys") {
+                Some(Value::Array(k)) => k.iter().filter_map(Value::as_str).collect(),
+                _ => return None,
+            };
+            old_items
+                .iter()
+                .find(|o| keys.iter().all(|k| o.get(*k) == v.get(*k)))
+        }
+        _ => None,
+    }
 }
 
 /// The field path of a kube-openapi error name: the leading `.` trimmed.
@@ -701,7 +749,11 @@ fn is_json_integer(f: f64) -> bool {
     diff < f64::EPSILON * f.abs().max(1.0)
 }
 
-fn validate_node(s: &Value, path: &str, data: &Value, out: &mut Vec<Cause>) {
+fn validate_node(s: &Value, path: &str, data: &Value, old: Option<&Value>, out: &mut Vec<Cause>) {
+    if old == Some(data) {
+        // ratcheting: nothing below an unchanged value is reported
+        return;
+    }
     let types = types_of(s);
     let format = sstr(s, "format");
     let field = field_of(path);
@@ -728,7 +780,7 @@ fn validate_node(s: &Value, path: &str, data: &Value, out: &mut Vec<Cause>) {
     }
 
     // 2. anyOf / oneOf / allOf / not
-    validate_schema_props(s, path, data, out);
+    validate_schema_props(s, path, data, old, out);
 
     if let Value::String(text) = data {
         // 3. string: the first failing of maxLength, minLength, pattern
@@ -756,7 +808,8 @@ fn validate_node(s: &Value, path: &str, data: &Value, out: &mut Vec<Cause>) {
     if let Value::Array(a) = data {
         if let Some(it) = items(s) {
             for (i, v) in a.iter().enumerate() {
-                validate_node(it, &format!("{path}[{i}]"), v, out);
+                let o = correlated_item(s, old, v);
+                validate_node(it, &format!("{path}[{i}]"), v, o, out);
             }
         }
         let size = a.len() as i64;
@@ -782,7 +835,7 @@ fn validate_node(s: &Value, path: &str, data: &Value, out: &mut Vec<Cause>) {
 
     // 8. object
     if let Value::Object(m) = data {
-        validate_object(s, path, m, out);
+        validate_object(s, path, m, old, out);
     }
 }
 
@@ -959,7 +1012,14 @@ fn validate_enum(s: &Value, path: &str, data: &Value, out: &mut Vec<Cause>) {
     out.push(Cause::not_supported(field_of(path), data, &supported));
 }
 
-fn validate_object(s: &Value, path: &str, m: &Map<String, Value>, out: &mut Vec<Cause>) {
+fn validate_object(
+    s: &Value,
+    path: &str,
+    m: &Map<String, Value>,
+    old: Option<&Value>,
+    out: &mut Vec<Cause>,
+) {
+    let old_field = |k: &str| old.and_then(|o| o.get(k));
     let field = field_of(path);
     let n = m.len() as i64;
     if let Some(min) = si64(s, "minProperties") {
@@ -984,7 +1044,7 @@ fn validate_object(s: &Value, path: &str, m: &Map<String, Value>, out: &mut Vec<
             .collect();
         keys.sort();
         for k in keys {
-            validate_node(ap, &format!("{path}.{k}"), &m[k], out);
+            validate_node(ap, &format!("{path}.{k}"), &m[k], old_field(k), out);
         }
     }
     // declared properties present in the data, sorted by name
@@ -992,7 +1052,7 @@ fn validate_object(s: &Value, path: &str, m: &Map<String, Value>, out: &mut Vec<
         let sorted: BTreeMap<&String, &Value> = props.iter().collect();
         for (k, ps) in sorted {
             if let Some(v) = m.get(k) {
-                validate_node(ps, &child(path, k), v, out);
+                validate_node(ps, &child(path, k), v, old_field(k), out);
             }
         }
     }
@@ -1007,14 +1067,20 @@ fn validate_object(s: &Value, path: &str, m: &Map<String, Value>, out: &mut Vec<
 }
 
 /// anyOf, oneOf, allOf and not, in that order (kube-openapi's schemaPropsValidator).
-fn validate_schema_props(s: &Value, path: &str, data: &Value, out: &mut Vec<Cause>) {
+fn validate_schema_props(
+    s: &Value,
+    path: &str,
+    data: &Value,
+    old: Option<&Value>,
+    out: &mut Vec<Cause>,
+) {
     let sub_results = |key: &str| -> Vec<Vec<Cause>> {
         match sget(s, key) {
             Some(Value::Array(subs)) => subs
                 .iter()
                 .map(|sub| {
                     let mut r = Vec::new();
-                    validate_node(sub, path, data, &mut r);
+                    validate_node(sub, path, data, old, &mut r);
                     r
                 })
                 .collect(),
@@ -1067,7 +1133,7 @@ fn validate_schema_props(s: &Value, path: &str, data: &Value, out: &mut Vec<Caus
     }
     if let Some(not) = sget(s, "not").filter(|v| v.is_object()) {
         let mut r = Vec::new();
-        validate_node(not, path, data, &mut r);
+        validate_node(not, path, data, None, &mut r);
         if r.is_empty() {
             out.push(composite(format!(
                 "{} must not validate the schema (not)",
@@ -1573,7 +1639,7 @@ fn check_schema_api(s: &Value, path: &str, out: &mut Vec<Cause>) {
                 "must not have unknown fields",
             ));
         } else {
-            validate_node(s, "", d, &mut errs);
+            validate_node(s, "", d, None, &mut errs);
             for e in errs {
                 let f = if e.field.is_empty() {
                     format!("{path}.default")
@@ -2394,5 +2460,40 @@ mod tests {
             "pruning is idempotent"
         );
         assert_eq!(again, obj);
+    }
+
+    #[rstest]
+    // the stored object was valid under an older schema: updating something else is fine
+    #[case::unchanged_invalid_field_ratchets(
+        json!({"count": 5000, "image": "x"}), json!({"count": 5000, "image": "y"}), vec![])]
+    #[case::changed_invalid_field_is_reported(
+        json!({"count": 5000, "image": "x"}), json!({"count": 6000, "image": "x"}),
+        vec!["FieldValueInvalid spec.count: Invalid value: 6000: spec.count in body should be less than or equal to 1000"])]
+    #[case::new_invalid_field_is_reported(
+        json!({"count": 1, "image": "x"}), json!({"count": 1, "image": "x", "mode": "zzz"}),
+        vec![r#"FieldValueNotSupported spec.mode: Unsupported value: "zzz": supported values: "a", "b""#])]
+    #[case::map_list_items_correlate_by_key(
+        json!({"count": 1, "image": "x", "ports": [{"name": "a", "port": "bad"}]}),
+        json!({"count": 1, "image": "x", "ports": [{"name": "b", "port": 1}, {"name": "a", "port": "bad"}]}),
+        vec![])]
+    #[case::atomic_list_items_do_not_correlate(
+        json!({"count": 1, "image": "x", "tags": ["a", 1]}),
+        json!({"count": 1, "image": "x", "tags": ["b", 1]}),
+        vec![r#"FieldValueTypeInvalid spec.tags[1]: Invalid value: "integer": spec.tags[1] in body must be of type string: "integer""#])]
+    fn ratcheting_on_update(
+        #[case] old_spec: Value,
+        #[case] new_spec: Value,
+        #[case] expected: Vec<&str>,
+    ) {
+        let old = sample(old_spec);
+        let mut obj = sample(new_spec);
+        let got: Vec<String> = match validate_and_prune_update(&rich_schema(), &mut obj, &old) {
+            Ok(()) => vec![],
+            Err(c) => c
+                .iter()
+                .map(|c| format!("{} {}", c.reason, c.error_string()))
+                .collect(),
+        };
+        assert_eq!(got, expected);
     }
 }
