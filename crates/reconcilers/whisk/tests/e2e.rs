@@ -1,0 +1,403 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! End to end on the embedded API server with its workload simulator, driving the Whisk
+//! reconciler through the runtime's controller: a minimal Whisk gets CouchDB, then the init Job,
+//! then the controller only after the Job completed; status reaches Ready with the upstream
+//! `whisk_create` keys; a component toggled off is pruned and comes back when toggled on;
+//! deleting the Whisk leaves nothing behind, Ingresses included.
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::{Api, Client, CustomResourceExt, ResourceExt};
+use nuvolaris_api::whisk::Whisk;
+use nuvolaris_apiserver::{ApiServer, ServerConfig};
+use nuvolaris_kustomize::yaml::parse_documents;
+use nuvolaris_reconciler_whisk::secrets::generated_secret_name;
+use nuvolaris_reconciler_whisk::WhiskReconciler;
+use nuvolaris_runtime::{ControllerConfig, Health, Metrics, Shared};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const NS: &str = "nuvolaris";
+
+async fn client(server: &ApiServer) -> Client {
+    let kc = kube::config::Kubeconfig::from_yaml(&server.kubeconfig_yaml(NS)).unwrap();
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+        .await
+        .unwrap();
+    Client::try_from(cfg).unwrap()
+}
+
+/// Creates every object of a folder built with our kustomize engine.
+async fn apply_folder(client: &Client, dir: &Path) {
+    let loader = nuvolaris_kustomize::FsLoader {
+        root: dir.to_path_buf(),
+    };
+    for doc in nuvolaris_kustomize::build(&loader, dir).unwrap() {
+        let (group, version) = match doc["apiVersion"].as_str().unwrap().split_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (
+                String::new(),
+                doc["apiVersion"].as_str().unwrap().to_string(),
+            ),
+        };
+        let kind = doc["kind"].as_str().unwrap();
+        let plural = format!("{}s", kind.to_lowercase());
+        let ar = ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(&group, &version, kind),
+            &plural,
+        );
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), NS, &ar);
+        let obj: DynamicObject = serde_json::from_value(doc.clone()).unwrap();
+        api.create(&PostParams::default(), &obj)
+            .await
+            .unwrap_or_else(|e| panic!("create {kind}: {e}"));
+    }
+}
+
+async fn wait_for<F, Fut, T>(what: &str, timeout: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn minimal_whisk() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/whisk-minimal.yaml");
+    let mut doc = parse_documents(
+        &std::fs::read_to_string(&path).unwrap(),
+        "whisk-minimal.yaml",
+    )
+    .unwrap()
+    .remove(0);
+    // let the operator generate the controller's CouchDB password
+    doc["spec"]["couchdb"]["controller"]
+        .as_object_mut()
+        .unwrap()
+        .remove("password");
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minimal_whisk_lifecycle_on_the_embedded_server() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info,kube=warn".into()))
+        .with_test_writer()
+        .try_init();
+    let server = ApiServer::start(ServerConfig {
+        simulate_workloads: true,
+        simulate_delay: Duration::from_millis(300),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&server).await;
+
+    // CRD, namespace, prerequisites
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.create(&PostParams::default(), &Whisk::crd())
+        .await
+        .unwrap();
+    let nss: Api<Namespace> = Api::all(client.clone());
+    nss.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": NS}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let prereq = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../charts-free-kustomize/whisk-prerequisites");
+    apply_folder(&client, &prereq.canonicalize().unwrap()).await;
+
+    // the controller of the runtime, with our reconciler
+    let reconciler = Arc::new(WhiskReconciler::default());
+    nuvolaris_runtime::controller::startup_checks(&*reconciler, &client, Some(NS))
+        .await
+        .expect("startup checks");
+    let shared = Shared {
+        client: client.clone(),
+        metrics: Arc::new(Metrics::new()),
+        health: Health::new(),
+        recorder: kube::runtime::events::Recorder::new(client.clone(), "nuvolaris-operator".into()),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let cfg = ControllerConfig {
+        namespace: Some(NS.into()),
+        ..Default::default()
+    };
+    let ctl = tokio::spawn(nuvolaris_runtime::controller::run(
+        reconciler, shared, cfg, stop_rx,
+    ));
+
+    let whisks: Api<Whisk> = Api::namespaced(client.clone(), NS);
+    let sts: Api<StatefulSet> = Api::namespaced(client.clone(), NS);
+    let jobs: Api<Job> = Api::namespaced(client.clone(), NS);
+    let ings: Api<Ingress> = Api::namespaced(client.clone(), NS);
+    let svcs: Api<Service> = Api::namespaced(client.clone(), NS);
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), NS);
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
+    let mut w: Whisk = serde_json::from_value(minimal_whisk()).unwrap();
+    // WORKAROUND: the embedded server rejects kube's add-finalizer JSON patch (`test` of the
+    // missing /metadata/finalizers against null answers 422; kube-apiserver accepts it), so the
+    // Whisk is created with the runtime's finalizer already in place.
+    if std::env::var("NUVOLARIS_E2E_NO_FINALIZER_WORKAROUND").as_deref() != Ok("1") {
+        w.metadata.finalizers = Some(vec![nuvolaris_runtime::FINALIZER.to_string()]);
+    }
+    whisks.create(&PostParams::default(), &w).await.unwrap();
+
+    // ordering: couchdb first; the init job after it; the controller only after the job completed
+    #[derive(Default, Debug)]
+    struct Seen {
+        couchdb: Option<Instant>,
+        init: Option<Instant>,
+        init_complete: Option<Instant>,
+        controller: Option<Instant>,
+    }
+    let mut seen = Seen::default();
+    let start = Instant::now();
+    while seen.controller.is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let w = whisks.get("controller").await.unwrap();
+            panic!(
+                "controller never created: {seen:?}; whisk status: {:?}",
+                w.status
+            );
+        }
+        let now = Instant::now();
+        if seen.couchdb.is_none() && sts.get_opt("couchdb").await.unwrap().is_some() {
+            seen.couchdb = Some(now);
+        }
+        if let Some(j) = jobs.get_opt("couchdb-init").await.unwrap() {
+            seen.init.get_or_insert(now);
+            if j.status.and_then(|s| s.succeeded).unwrap_or(0) > 0 {
+                seen.init_complete.get_or_insert(now);
+            }
+        }
+        if sts.get_opt("controller").await.unwrap().is_some() {
+            seen.controller = Some(now);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (c, i, ic, ctl_t) = (
+        seen.couchdb.unwrap(),
+        seen.init.unwrap(),
+        seen.init_complete.expect("job completed before controller"),
+        seen.controller.unwrap(),
+    );
+    assert!(
+        c <= i && i <= ic && ic <= ctl_t,
+        "order couchdb <= init <= init complete <= controller: {seen:?}"
+    );
+
+    // Ready, with the upstream whisk_create keys
+    let ready = wait_for("Whisk Ready", Duration::from_secs(60), || async {
+        let w = whisks.get("controller").await.ok()?;
+        let st = w.status.clone()?;
+        nuvolaris_api::conditions::is_true(&st.conditions, "Ready").then_some(w)
+    })
+    .await;
+    let st = ready.status.clone().unwrap();
+    assert_eq!(st.observed_generation, ready.metadata.generation);
+    for (k, v) in [
+        ("openwhisk", "on"),
+        ("couchdb", "on"),
+        ("preloader", "on"),
+        ("endpoint", "on"),
+        ("redis", "off"),
+        ("minio", "off"),
+        ("tls", "off"),
+        ("invoker", "?"),
+    ] {
+        assert_eq!(
+            st.whisk_create.get(k).map(String::as_str),
+            Some(v),
+            "whisk_create.{k}"
+        );
+    }
+    for t in [
+        "CouchDBReady",
+        "CouchDBInitialized",
+        "RuntimesPreloaded",
+        "OpenWhiskReady",
+        "EndpointReady",
+    ] {
+        assert!(
+            nuvolaris_api::conditions::is_true(&st.conditions, t),
+            "condition {t}: {:?}",
+            st.conditions
+        );
+    }
+    // objects, ownership, credentials kept in the generated Secret, apihost annotation
+    for s in [
+        "couchdb",
+        "couchdb-np",
+        "controller",
+        "controller-ip",
+        "debugger",
+    ] {
+        assert!(svcs.get_opt(s).await.unwrap().is_some(), "service {s}");
+    }
+    for i in ["apihost", "apihost-my", "apihost-info"] {
+        let ing = ings.get(i).await.unwrap();
+        assert_eq!(
+            ing.spec.unwrap().rules.unwrap()[0].host.as_deref(),
+            Some("localhost")
+        );
+    }
+    let cs = sts.get("controller").await.unwrap();
+    assert_eq!(
+        cs.owner_references()[0].uid,
+        ready.metadata.uid.clone().unwrap()
+    );
+    let gen_name = generated_secret_name("controller");
+    let generated = secrets.get(&gen_name).await.unwrap();
+    let stored_pw = generated.data.clone().unwrap()["couchdb_controller_password"].clone();
+    assert_eq!(stored_pw.0.len(), 32);
+    let cfgmap = cms.get("config").await.unwrap();
+    assert_eq!(
+        cfgmap.annotations().get("apihost").map(String::as_str),
+        Some("http://localhost:3233")
+    );
+
+    // a steady state writes nothing: the resourceVersion of the Whisk stays
+    let rv = whisks.get("controller").await.unwrap().resource_version();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        whisks.get("controller").await.unwrap().resource_version(),
+        rv,
+        "steady state wrote the Whisk"
+    );
+
+    // toggle openwhisk off: controller, preloader and ingresses are pruned, couchdb stays
+    let off = json!({"spec": {"components": {"openwhisk": false}}});
+    whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&off))
+        .await
+        .unwrap();
+    wait_for("controller pruned", Duration::from_secs(30), || async {
+        let gone = sts.get_opt("controller").await.ok()?.is_none()
+            && ings.get_opt("apihost").await.ok()?.is_none()
+            && jobs.get_opt("preload-runtimes").await.ok()?.is_none()
+            && svcs.get_opt("controller").await.ok()?.is_none();
+        gone.then_some(())
+    })
+    .await;
+    assert!(sts.get_opt("couchdb").await.unwrap().is_some());
+    let w = wait_for(
+        "status after toggle off",
+        Duration::from_secs(30),
+        || async {
+            let w = whisks.get("controller").await.ok()?;
+            (w.status
+                .as_ref()?
+                .whisk_create
+                .get("openwhisk")
+                .map(String::as_str)
+                == Some("off"))
+            .then_some(w)
+        },
+    )
+    .await;
+    assert!(nuvolaris_api::conditions::is_true(
+        &w.status.unwrap().conditions,
+        "Ready"
+    ));
+    assert_eq!(
+        cms.get("config")
+            .await
+            .unwrap()
+            .annotations()
+            .get("apihost"),
+        None
+    );
+
+    // and on again
+    let on = json!({"spec": {"components": {"openwhisk": true}}});
+    whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&on))
+        .await
+        .unwrap();
+    wait_for("controller back", Duration::from_secs(30), || async {
+        let w = whisks.get("controller").await.ok()?;
+        let back = sts.get_opt("controller").await.ok()?.is_some()
+            && ings.get_opt("apihost").await.ok()?.is_some();
+        (back && w.status?.whisk_create.get("openwhisk").map(String::as_str) == Some("on"))
+            .then_some(())
+    })
+    .await;
+    // the generated credential was kept
+    assert_eq!(
+        secrets.get(&gen_name).await.unwrap().data.unwrap()["couchdb_controller_password"],
+        stored_pw
+    );
+
+    // delete: nothing left, Ingresses included
+    whisks
+        .delete("controller", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_for("whisk gone", Duration::from_secs(30), || async {
+        whisks
+            .get_opt("controller")
+            .await
+            .ok()?
+            .is_none()
+            .then_some(())
+    })
+    .await;
+    wait_for("children gone", Duration::from_secs(30), || async {
+        let lp = ListParams::default();
+        let left = sts.list(&lp).await.ok()?.items.len()
+            + jobs.list(&lp).await.ok()?.items.len()
+            + ings.list(&lp).await.ok()?.items.len()
+            + svcs.list(&lp).await.ok()?.items.len()
+            + secrets.list(&lp).await.ok()?.items.len();
+        (left == 0).then_some(())
+    })
+    .await;
+    assert_eq!(
+        cms.get("config")
+            .await
+            .unwrap()
+            .annotations()
+            .get("apihost"),
+        None
+    );
+
+    stop_tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), ctl)
+        .await
+        .expect("controller stops")
+        .unwrap();
+    server.shutdown().await;
+}
