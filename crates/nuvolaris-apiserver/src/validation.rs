@@ -37,9 +37,14 @@
 //!    embedded-resource checks (`apiVersion` / `kind` required) and the
 //!    `x-kubernetes-list-type: set|map` uniqueness checks.
 //!
-//! [`validate_and_prune`] runs the three steps in that order; [`invalid_status`] builds the 422
-//! `Status` body; [`check_structural`] / [`validate_crd`] reject CRD schemas that are not
-//! structural, with the causes the real server gives.
+//! [`validate_and_prune`] runs the three steps in that order (after [`normalize_numbers`]);
+//! [`validate_and_prune_update`] / [`validate_update`] do the same for an update, with the
+//! ratcheting of Kubernetes 1.30+ (errors in parts unchanged from the stored object are dropped);
+//! [`prune_with_report`] also returns the dropped paths, for the `unknown field` warnings
+//! ([`unknown_field_warning`]) or the 400 of `fieldValidation=Strict`
+//! ([`strict_decoding_message`]); [`invalid_status`] builds the 422 `Status` body;
+//! [`check_structural`] / [`validate_crd`] reject CRD schemas that are not structural, with the
+//! causes the real server gives.
 //!
 //! Deliberate choices where the real server is not deterministic or not reproducible here:
 //! - kube-openapi walks `properties` in Go map order (random); this module walks them sorted by
