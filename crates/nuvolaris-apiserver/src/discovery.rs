@@ -67,8 +67,11 @@ pub fn version_cmp(a: &str, b: &str) -> Ordering {
         .then(ka.3.cmp(&kb.3))
 }
 
+/// One API group: its name and its versions (preferred first) with their resources.
+pub type Group = (String, Vec<(String, Vec<Arc<ResourceInfo>>)>);
+
 /// Groups (non-core) to their versions (preferred first) and resources.
-pub fn groups(types: &[Arc<ResourceInfo>]) -> Vec<(String, Vec<(String, Vec<Arc<ResourceInfo>>)>)> {
+pub fn groups(types: &[Arc<ResourceInfo>]) -> Vec<Group> {
     let mut m: BTreeMap<String, BTreeMap<String, Vec<Arc<ResourceInfo>>>> = BTreeMap::new();
     for t in types.iter().filter(|t| !t.group.is_empty()) {
         m.entry(t.group.clone())

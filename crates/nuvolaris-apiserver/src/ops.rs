@@ -299,10 +299,10 @@ pub fn create(
                     "Forbidden",
                     format!("{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated", info.qualified()),
                 );
-                e.details = Some(
+                e.details = Some(Box::new(
                     json!({"name": name, "group": info.group, "kind": info.plural,
                     "causes": [{"reason": "NamespaceTerminating", "message": format!("namespace {ns} is being terminated"), "field": "metadata.namespace"}]}),
-                );
+                ));
                 return Err(e);
             }
             _ => {}

@@ -101,7 +101,7 @@ pub fn apply(live: Option<&Value>, req: &Req<'_>) -> Result<Value, ApiError> {
                 code: 409,
                 reason: "Conflict".into(),
                 message,
-                details: Some(serde_json::json!({ "causes": causes })),
+                details: Some(Box::new(serde_json::json!({ "causes": causes }))),
             }
         }
         other => ApiError::new(other.code(), other.reason(), other.to_string()),

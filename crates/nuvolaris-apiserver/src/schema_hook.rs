@@ -27,13 +27,18 @@ fn to_api_error(body: Value) -> ApiError {
         code: 422,
         reason: "Invalid".into(),
         message: body["message"].as_str().unwrap_or_default().to_string(),
-        details: body.get("details").cloned(),
+        details: body.get("details").cloned().map(Box::new),
     }
 }
 
 /// Validates and prunes a custom resource against its openAPIV3Schema (apiVersion, kind and
 /// metadata are kept as the real server keeps them).
-pub fn validate(info: &ResourceInfo, schema: &Value, obj: &mut Value, name: &str) -> Result<(), ApiError> {
+pub fn validate(
+    info: &ResourceInfo,
+    schema: &Value,
+    obj: &mut Value,
+    name: &str,
+) -> Result<(), ApiError> {
     let keep: Vec<(String, Value)> = ["apiVersion", "kind", "metadata"]
         .iter()
         .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
@@ -44,10 +49,24 @@ pub fn validate(info: &ResourceInfo, schema: &Value, obj: &mut Value, name: &str
             o.insert(k, v);
         }
     }
-    res.map_err(|causes| to_api_error(validation::invalid_status(&info.group, &info.kind, name, &causes)))
+    res.map_err(|causes| {
+        to_api_error(validation::invalid_status(
+            &info.group,
+            &info.kind,
+            name,
+            &causes,
+        ))
+    })
 }
 
 /// Validates a CustomResourceDefinition's schemas (structural, every served version).
 pub fn validate_crd(info: &ResourceInfo, crd: &Value, name: &str) -> Result<(), ApiError> {
-    validation::validate_crd(crd).map_err(|causes| to_api_error(validation::invalid_status(&info.group, &info.kind, name, &causes)))
+    validation::validate_crd(crd).map_err(|causes| {
+        to_api_error(validation::invalid_status(
+            &info.group,
+            &info.kind,
+            name,
+            &causes,
+        ))
+    })
 }

@@ -30,7 +30,7 @@ pub struct ApiError {
     /// Human-readable message.
     pub message: String,
     /// `details`, if any.
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -65,7 +65,7 @@ impl ApiError {
             code: 404,
             reason: "NotFound".into(),
             message: format!("{q} \"{name}\" not found"),
-            details: Some(details(name, group, plural)),
+            details: Some(Box::new(details(name, group, plural))),
         }
     }
 
@@ -75,7 +75,7 @@ impl ApiError {
             code: 409,
             reason: "AlreadyExists".into(),
             message: format!("{} \"{name}\" already exists", res.qualified()),
-            details: Some(details(name, &res.group, &res.plural)),
+            details: Some(Box::new(details(name, &res.group, &res.plural))),
         }
     }
 
@@ -88,7 +88,7 @@ impl ApiError {
                 "Operation cannot be fulfilled on {} \"{name}\": {why}",
                 res.qualified()
             ),
-            details: Some(details(name, &res.group, &res.plural)),
+            details: Some(Box::new(details(name, &res.group, &res.plural))),
         }
     }
 
@@ -129,9 +129,9 @@ impl ApiError {
             code: 422,
             reason: "Invalid".into(),
             message: format!("{gk} \"{name}\" is invalid: {joined}"),
-            details: Some(
+            details: Some(Box::new(
                 json!({"name": name, "group": res.group, "kind": res.kind, "causes": causes}),
-            ),
+            )),
         }
     }
 
@@ -155,7 +155,7 @@ impl ApiError {
             "reason": self.reason,
         });
         if let Some(d) = &self.details {
-            v["details"] = d.clone();
+            v["details"] = (**d).clone();
         }
         v["code"] = json!(self.code);
         v

@@ -179,7 +179,9 @@ async fn watcher_list_watch_and_streaming() {
         assert_eq!(next.metadata.name.as_deref(), Some(name.as_str()));
     }
     // metadata-only watcher (what Controller::owns uses)
-    let mut stream = kube::runtime::metadata_watcher(api.clone(), watcher::Config::default())
+    let meta_api: Api<kube::core::PartialObjectMeta<ConfigMap>> =
+        Api::namespaced(t.client.clone(), &ns);
+    let mut stream = watcher(meta_api, watcher::Config::default())
         .applied_objects()
         .boxed();
     let m = tokio::time::timeout(Duration::from_secs(5), stream.try_next())
