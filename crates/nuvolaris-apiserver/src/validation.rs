@@ -444,6 +444,13 @@ pub fn strict_decoding_message(kind: &str, version: &str, unknown: &[String]) ->
     )
 }
 
+/// Drops the fields of a `metadata` object that ObjectMeta does not have.
+pub fn prune_object_meta(meta: &mut Value) {
+    if let Value::Object(m) = meta {
+        m.retain(|key, _| OBJECT_META_FIELDS.contains(&key.as_str()));
+    }
+}
+
 fn join_key(path: &str, k: &str) -> String {
     if path.is_empty() {
         k.to_string()
@@ -2500,5 +2507,15 @@ mod tests {
                 .collect(),
         };
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn object_meta_pruning_keeps_only_object_meta_fields() {
+        let mut meta = json!({"name": "n", "labels": {"a": "b"}, "finalizers": ["f"], "colour": 1});
+        prune_object_meta(&mut meta);
+        assert_eq!(
+            meta,
+            json!({"name": "n", "labels": {"a": "b"}, "finalizers": ["f"]})
+        );
     }
 }
