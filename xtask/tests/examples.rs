@@ -105,3 +105,56 @@ fn the_sample_example_is_the_trainings_obj_with_count_two_and_its_namespace_come
         "the Namespace must come before the Sample"
     );
 }
+
+/// `nuvolaris-operator render -f -` accepts every example custom resource (the Sample and the
+/// Whisk reconcilers are registered and render them offline without error). Only the custom
+/// resources are passed: the operator renders those, not the Namespace next to them.
+#[rstest::rstest]
+#[case::sample("examples/sample.yaml", "obj-demo-deploy")]
+#[case::whisk("examples/whisk.yaml", "couchdb")]
+fn the_operator_renders_every_example(#[case] file: &str, #[case] expected_object: &str) {
+    use std::io::Write;
+    let text = std::fs::read_to_string(workspace_root().join(file)).unwrap();
+    let custom_resources: Vec<String> = serde_saphyr::from_multiple::<Value>(&text)
+        .unwrap()
+        .into_iter()
+        .filter(|d| {
+            d["apiVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("nuvolaris.org/"))
+        })
+        .map(|d| serde_saphyr::to_string(&d).unwrap())
+        .collect();
+    assert!(
+        !custom_resources.is_empty(),
+        "{file} holds no custom resource"
+    );
+    let bin = xtask::toolchain::operator_bin().expect("the operator binary builds");
+    let mut child = std::process::Command::new(bin)
+        .args(["render", "-f", "-"])
+        .current_dir(workspace_root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(custom_resources.join("---\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "render of {file} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = serde_saphyr::from_multiple::<Value>(&stdout).expect("render prints YAML");
+    assert!(
+        docs.iter()
+            .any(|d| d["metadata"]["name"] == expected_object),
+        "render of {file} has no object named {expected_object}:\n{stdout}"
+    );
+}
