@@ -103,7 +103,10 @@ impl<'a> Builder<'a> {
         };
         let path = dir.join(&file_name);
         let bytes = self.loader.read(&path)?;
-        let docs = crate::parse::parse_yaml(&bytes, &display(&path))?;
+        let docs = crate::parse::parse_yaml(&bytes, &display(&path)).map_err(|e| match e {
+            Error::Yaml { file, message } => Error::Kustomization { file, message: format!("yaml: {message}") },
+            other => other,
+        })?;
         let doc = match docs.len() {
             0 => Value::Null,
             1 => docs[0].clone(),
@@ -466,6 +469,27 @@ fn expand_list(doc: &Value, file: &str) -> Result<Vec<Value>, Error> {
     Ok(vec![doc.clone()])
 }
 
+/// Kustomize rewrites `metadata.annotations` of every resource (it keeps internal annotations
+/// there during the build): values become strings, and an empty or malformed map disappears.
+fn normalize_annotations(r: &mut Resource) {
+    let Some(Value::Object(md)) = r.obj.get_mut("metadata") else { return };
+    let keep = match md.get_mut("annotations") {
+        None => return,
+        Some(Value::Object(a)) if !a.is_empty() => {
+            for v in a.values_mut() {
+                if !v.is_string() {
+                    *v = Value::String(crate::resource::scalar_string(v));
+                }
+            }
+            true
+        }
+        Some(_) => false,
+    };
+    if !keep {
+        md.remove("annotations");
+    }
+}
+
 /// Builds the kustomization at `dir` into the final, ordered resource list.
 pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
     let dir = normalize(dir);
@@ -531,6 +555,9 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
             }
             other => return Err(Error::build(format!("invalid option in buildMetadata: {other}"))),
         }
+    }
+    for r in acc.res.items.iter_mut() {
+        normalize_annotations(r);
     }
     sort::apply(&mut acc.res, top.k.sort_options.as_ref())?;
     Ok(acc.res)

@@ -81,12 +81,36 @@ pub fn strategic_merge_with(
         return Err(err("", "the patch is not a map"));
     };
     let om = match original {
-        Value::Object(om) => Some(om),
+        Value::Object(om) => Some(om.clone()),
         Value::Null => None,
         _ => return Err(err("", "the original object is not a map")),
     };
     let m = Merger { flavor };
     Ok(m.map(om, pm, node, "")?.unwrap_or(Value::Null))
+}
+
+/// Like [`strategic_merge`], consuming `original` (saves a copy of it).
+pub fn strategic_merge_owned(original: Value, patch: &Value) -> Result<Value, Error> {
+    let node = schema::for_object(&original).unwrap_or(&crate::schema::ANY);
+    let Value::Object(pm) = patch else {
+        return Err(err("", "the patch is not a map"));
+    };
+    let om = match original {
+        Value::Object(om) => Some(om),
+        Value::Null => None,
+        _ => return Err(err("", "the original object is not a map")),
+    };
+    let m = Merger {
+        flavor: Flavor::Kustomize,
+    };
+    Ok(m.map(om, pm, node, "")?.unwrap_or(Value::Null))
+}
+
+fn into_object(v: Value) -> Option<Map<String, Value>> {
+    match v {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
 }
 
 fn err(path: &str, message: impl Into<String>) -> Error {
@@ -132,7 +156,7 @@ impl Merger {
     /// `fresh` tells that the enclosing map is new (absent from the original).
     fn value(
         &self,
-        orig: Option<&Value>,
+        orig: Option<Value>,
         patch: &Value,
         node: &Node,
         path: &str,
@@ -140,15 +164,21 @@ impl Merger {
     ) -> Result<Option<Value>, Error> {
         match patch {
             Value::Null => Ok(None),
-            Value::Object(pm) => self.map(orig.and_then(Value::as_object), pm, node, path),
-            Value::Array(pa) => self.list(orig.and_then(Value::as_array), pa, node, path, fresh),
+            Value::Object(pm) => self.map(orig.and_then(into_object), pm, node, path),
+            Value::Array(pa) => {
+                let orig = match orig {
+                    Some(Value::Array(a)) => Some(a),
+                    _ => None,
+                };
+                self.list(orig, pa, node, path, fresh)
+            }
             scalar => Ok(Some(scalar.clone())),
         }
     }
 
     fn map(
         &self,
-        orig: Option<&Map<String, Value>>,
+        orig: Option<Map<String, Value>>,
         pm: &Map<String, Value>,
         node: &Node,
         path: &str,
@@ -171,7 +201,23 @@ impl Merger {
                 _ => return Err(err(path, format!("unknown patch type: {d} in map"))),
             }
         }
-        let mut out = orig.cloned().unwrap_or_default();
+        let fresh = orig.is_none();
+        // original lists that `$setElementOrder` directives order against
+        let mut servers: Vec<(&str, Vec<Value>)> = Vec::new();
+        if self.api() {
+            for k in pm.keys() {
+                if let Some(field) = k.strip_prefix(SET_ORDER) {
+                    let server = orig
+                        .as_ref()
+                        .and_then(|o| o.get(field))
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    servers.push((field, server));
+                }
+            }
+        }
+        let mut out = orig.unwrap_or_default();
         let mut orders: Vec<(&str, &Value)> = Vec::new();
         if self.api() {
             if let Some(rk) = pm.get(RETAIN_KEYS) {
@@ -214,10 +260,14 @@ impl Merger {
             }
             let sub = node.field(k);
             let p = join(path, k);
-            match self.value(out.get(k), pv, sub, &p, orig.is_none())? {
-                Some(v) => {
-                    out.insert(k.clone(), v);
-                }
+            let cur = out.get_mut(k).map(std::mem::take);
+            match self.value(cur, pv, sub, &p, fresh)? {
+                Some(v) => match out.get_mut(k) {
+                    Some(slot) => *slot = v,
+                    None => {
+                        out.insert(k.clone(), v);
+                    }
+                },
                 None => {
                     out.shift_remove(k);
                 }
@@ -231,14 +281,14 @@ impl Merger {
                 Some(SmpList::MergeByKey { key, .. }) => Some(key),
                 _ => None,
             };
-            let server: Vec<Value> = orig
-                .and_then(|o| o.get(field))
-                .and_then(Value::as_array)
-                .cloned()
+            let server = servers
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map(|(_, s)| s.as_slice())
                 .unwrap_or_default();
             if let Some(Value::Array(cur)) = out.get_mut(field) {
                 let merged = std::mem::take(cur);
-                *cur = api_order(merged, order, &server, key);
+                *cur = api_order(merged, order, server, key);
             }
         }
         Ok(Some(Value::Object(out)))
@@ -246,7 +296,7 @@ impl Merger {
 
     fn list(
         &self,
-        orig: Option<&Vec<Value>>,
+        orig: Option<Vec<Value>>,
         pa: &[Value],
         node: &Node,
         path: &str,
@@ -285,8 +335,7 @@ impl Merger {
             }
             return Ok(Some(Value::Array(out)));
         }
-        let empty = Vec::new();
-        let orig = orig.unwrap_or(&empty);
+        let orig = orig.unwrap_or_default();
         match smp {
             SmpList::Replace => Ok(Some(Value::Array(pa.to_vec()))),
             SmpList::MergePrimitive => {
@@ -297,7 +346,7 @@ impl Merger {
                             merged.push(v.clone());
                         }
                     }
-                    Ok(Some(Value::Array(api_order(merged, pa, orig, None))))
+                    Ok(Some(Value::Array(api_order(merged, pa, &orig, None))))
                 } else {
                     let mut out: Vec<Value> = Vec::new();
                     for v in pa.iter().chain(orig.iter()) {
@@ -314,7 +363,7 @@ impl Merger {
                     return Ok(Some(Value::Array(pa.to_vec())));
                 }
                 if self.api() {
-                    self.api_keyed(orig, pa, key, items, path).map(Some)
+                    self.api_keyed(&orig, pa, key, items, path).map(Some)
                 } else {
                     let keys = ls.map(|l| l.kyaml_keys()).unwrap_or_else(|| vec![key]);
                     self.kyaml_keyed(orig, pa, &keys, items, path).map(Some)
@@ -326,7 +375,7 @@ impl Merger {
     /// kustomize's merge of a list of maps by key(s).
     fn kyaml_keyed(
         &self,
-        orig: &[Value],
+        orig: Vec<Value>,
         pa: &[Value],
         keys: &[&str],
         items: &Node,
@@ -362,6 +411,7 @@ impl Merger {
                 .chain(pa.iter())
                 .any(|v| keys[1..].iter().any(|k| key_text(v, k).is_some()));
         if !multi {
+            let mut orig: Vec<Option<Value>> = orig.into_iter().map(Some).collect();
             let mut out = Vec::new();
             let mut seen: HashSet<String> = HashSet::new();
             for (i, p) in &patch_items {
@@ -372,28 +422,25 @@ impl Merger {
                 if p.get(DIRECTIVE).and_then(Value::as_str) == Some("delete") {
                     continue;
                 }
-                let o = orig
-                    .iter()
-                    .find(|o| key_text(o, primary).as_deref() == Some(kv.as_str()));
-                if let Some(v) = self.map(
-                    o.and_then(Value::as_object),
-                    p,
-                    items,
-                    &format!("{path}[{i}]"),
-                )? {
+                let j = orig.iter().position(|o| {
+                    o.as_ref()
+                        .is_some_and(|o| key_text(o, primary).as_deref() == Some(kv.as_str()))
+                });
+                let cur = j.and_then(|j| orig[j].take()).and_then(into_object);
+                if let Some(v) = self.map(cur, p, items, &format!("{path}[{i}]"))? {
                     out.push(v);
                 }
             }
-            for o in orig {
-                match key_text(o, primary) {
+            for o in orig.into_iter().flatten() {
+                match key_text(&o, primary) {
                     Some(kv) if seen.contains(&kv) => {}
-                    _ => out.push(o.clone()),
+                    _ => out.push(o),
                 }
             }
             return Ok(Value::Array(out));
         }
         let orig_tuples: Vec<Vec<String>> = orig.iter().map(tuple).collect();
-        let mut merged: Vec<Option<Value>> = orig.iter().cloned().map(Some).collect();
+        let mut merged: Vec<Option<Value>> = orig.into_iter().map(Some).collect();
         let mut new_items = Vec::new();
         let mut seen: HashSet<Vec<String>> = HashSet::new();
         for (i, p) in &patch_items {
@@ -418,7 +465,8 @@ impl Merger {
                 merged[j] = if delete {
                     None
                 } else {
-                    self.map(orig[j].as_object(), p, items, &ipath)?
+                    let cur = merged[j].take().and_then(into_object);
+                    self.map(cur, p, items, &ipath)?
                 };
             } else if orig_tuples.iter().any(|o| partial_match(o, &t)) {
                 // kustomize drops a patch item whose keys only partly match an item
@@ -483,7 +531,8 @@ impl Merger {
             };
             match merged.iter().position(|o| o.get(key) == Some(kv)) {
                 Some(j) => {
-                    let m = self.map(merged[j].as_object(), pm, items, &ipath)?;
+                    let cur = into_object(std::mem::take(&mut merged[j]));
+                    let m = self.map(cur, pm, items, &ipath)?;
                     merged[j] = m.unwrap_or_else(|| Value::Object(Map::new()));
                 }
                 None => {

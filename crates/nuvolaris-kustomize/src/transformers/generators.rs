@@ -21,7 +21,7 @@
 use crate::kustomization::{GeneratorArgs, GeneratorOptions, StringMap};
 use crate::resource::{Behavior, ResMap, Resource};
 use crate::Error;
-use base64::Engine;
+use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -121,6 +121,22 @@ pub fn parse_env(content: &[u8], file: &str) -> Result<Vec<(String, String)>, Er
     Ok(out)
 }
 
+/// Base64 as kustomize writes generated Secret data and ConfigMap binaryData: lines of 70
+/// characters, each followed by a newline, once the encoding reaches 70 characters.
+pub fn encode_base64(data: &[u8]) -> String {
+    const LINE: usize = 70;
+    let enc = base64::engine::general_purpose::STANDARD.encode(data);
+    if enc.len() < LINE {
+        return enc;
+    }
+    let mut out = String::with_capacity(enc.len() + enc.len() / LINE + 1);
+    for chunk in enc.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
 fn is_valid_key(k: &str) -> bool {
     !k.is_empty() && k.len() <= 253 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
 }
@@ -153,7 +169,6 @@ pub fn generate(
     }
     let mut data = Map::new();
     let mut binary = Map::new();
-    let b64 = base64::engine::general_purpose::STANDARD;
     for (k, v) in pairs {
         if !is_valid_key(&k) {
             return Err(Error::build(format!(
@@ -165,14 +180,14 @@ pub fn generate(
             return Err(Error::build(format!("{what} {} illegally repeats the key `{k}`", args.name)));
         }
         if secret {
-            data.insert(k, Value::String(b64.encode(&v)));
+            data.insert(k, Value::String(encode_base64(&v)));
         } else {
             match String::from_utf8(v) {
                 Ok(s) => {
                     data.insert(k, Value::String(s));
                 }
                 Err(e) => {
-                    binary.insert(k, Value::String(b64.encode(e.as_bytes())));
+                    binary.insert(k, Value::String(encode_base64(e.as_bytes())));
                 }
             }
         }
@@ -405,6 +420,13 @@ mod tests {
     fn literals(#[case] src: &str, #[case] want: Result<(&str, &str), ()>) {
         let got = parse_literal(src).map_err(|_| ());
         assert_eq!(got, want.map(|(k, v)| (k.to_string(), v.to_string())));
+    }
+
+    #[rstest]
+    #[case(b"a".as_slice(), "YQ==")]
+    #[case(&[b'x'; 52], "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eA\n==\n")]
+    fn base64_is_wrapped_like_kustomize(#[case] data: &[u8], #[case] want: &str) {
+        assert_eq!(encode_base64(data), want);
     }
 
     #[test]
