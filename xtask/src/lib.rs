@@ -68,3 +68,54 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::{CommandFactory, Parser};
+    use rstest::rstest;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[rstest]
+    #[case::crdgen(&["crdgen"], "Crdgen(Args { check: false })")]
+    #[case::crdgen_check(&["crdgen", "--check"], "Crdgen(Args { check: true })")]
+    #[case::license_default(&["license"], "License(Args { check: false, fix: false })")]
+    #[case::license_fix(&["license", "--fix"], "License(Args { check: false, fix: true })")]
+    #[case::test_passthrough(&["test", "--", "-p", "x"], "Test(Args { cargo_test_args: [\"-p\", \"x\"] })")]
+    #[case::tools(&["tools"], "Tools(Args)")]
+    #[case::ci(&["ci"], "Ci(Args)")]
+    fn subcommands_parse(#[case] args: &[&str], #[case] expected: &str) {
+        let cli = Cli::try_parse_from(std::iter::once("cargo-xtask").chain(args.iter().copied()))
+            .unwrap();
+        assert_eq!(format!("{:?}", cli.command), expected);
+    }
+
+    #[rstest]
+    #[case::check_and_fix(&["license", "--check", "--fix"])]
+    #[case::unknown(&["nope"])]
+    #[case::none(&[])]
+    fn bad_command_lines_are_rejected(#[case] args: &[&str]) {
+        let parsed =
+            Cli::try_parse_from(std::iter::once("cargo-xtask").chain(args.iter().copied()));
+        assert!(
+            parsed.is_err(),
+            "{args:?} parsed as {:?}",
+            parsed.map(|c| c.command).ok()
+        );
+    }
+
+    #[test]
+    fn every_subcommand_has_help() {
+        for sub in Cli::command().get_subcommands() {
+            assert!(
+                sub.get_about().is_some(),
+                "{} has no help text",
+                sub.get_name()
+            );
+        }
+    }
+}
