@@ -117,6 +117,30 @@ pub enum Patch {
     },
 }
 
+/// An `images:` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Image {
+    /// Image name in the base.
+    pub name: String,
+    /// Replacement repository.
+    pub new_name: Option<String>,
+    /// Replacement tag.
+    pub new_tag: Option<String>,
+    /// Replacement digest.
+    pub digest: Option<String>,
+}
+
+/// A `secretGenerator:` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretGen {
+    /// Secret name (before the hash suffix).
+    pub name: String,
+    /// `key=value` literals.
+    pub literals: Vec<(String, String)>,
+    /// Labels of the generated Secret.
+    pub labels: Vec<(String, String)>,
+}
+
 /// The overlay a render computes: typed, then written as a kustomization.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overlay {
@@ -124,12 +148,12 @@ pub struct Overlay {
     pub namespace: String,
     /// Base folders (names under `manifests/`).
     pub bases: Vec<String>,
-    /// `images:` entries as (name, newName, newTag, digest).
-    pub images: Vec<(String, Option<String>, Option<String>, Option<String>)>,
+    /// `images:` entries.
+    pub images: Vec<Image>,
     /// Patches in order.
     pub patches: Vec<Patch>,
-    /// `secretGenerator:` entries as (name, literals, labels).
-    pub secrets: Vec<(String, Vec<(String, String)>, Vec<(String, String)>)>,
+    /// `secretGenerator:` entries.
+    pub secrets: Vec<SecretGen>,
 }
 
 impl Overlay {
@@ -153,25 +177,32 @@ impl Overlay {
         let images: Vec<Value> = self
             .images
             .iter()
-            .map(|(name, new_name, tag, digest)| {
-                let mut m = serde_json::Map::new();
-                m.insert("name".into(), json!(name));
-                if let Some(n) = new_name {
-                    m.insert("newName".into(), json!(n));
-                }
-                if let Some(t) = tag {
-                    m.insert("newTag".into(), json!(t));
-                }
-                if let Some(d) = digest {
-                    m.insert("digest".into(), json!(d));
-                }
-                Value::Object(m)
-            })
+            .map(
+                |Image {
+                     name,
+                     new_name,
+                     new_tag: tag,
+                     digest,
+                 }| {
+                    let mut m = serde_json::Map::new();
+                    m.insert("name".into(), json!(name));
+                    if let Some(n) = new_name {
+                        m.insert("newName".into(), json!(n));
+                    }
+                    if let Some(t) = tag {
+                        m.insert("newTag".into(), json!(t));
+                    }
+                    if let Some(d) = digest {
+                        m.insert("digest".into(), json!(d));
+                    }
+                    Value::Object(m)
+                },
+            )
             .collect();
         let secrets: Vec<Value> = self
             .secrets
             .iter()
-            .map(|(name, literals, labels)| {
+            .map(|SecretGen { name, literals, labels }| {
                 let labels: serde_json::Map<String, Value> =
                     labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
                 json!({

@@ -31,7 +31,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
 }
 
 fn whisks_in(path: &Path) -> Vec<Value> {
@@ -48,8 +50,14 @@ fn fixed_store() -> BTreeMap<String, String> {
         (keys::ADMIN_PASSWORD, "gen-admin"),
         (keys::CONTROLLER_PASSWORD, "gen-controller"),
         (keys::INVOKER_PASSWORD, "gen-invoker"),
-        (keys::AUTH_WHISK_SYSTEM, "00000000-0000-4000-8000-000000000001:genkey1"),
-        (keys::AUTH_NUVOLARIS, "00000000-0000-4000-8000-000000000002:genkey2"),
+        (
+            keys::AUTH_WHISK_SYSTEM,
+            "00000000-0000-4000-8000-000000000001:genkey1",
+        ),
+        (
+            keys::AUTH_NUVOLARIS,
+            "00000000-0000-4000-8000-000000000002:genkey2",
+        ),
         (keys::NUVOLARIS_PASSWORD, "gen-nuvolaris"),
     ]
     .into_iter()
@@ -64,8 +72,14 @@ fn secrets(w: &Whisk) -> WhiskSecrets {
 fn render_with(w: &Whisk, facts: &ClusterFacts) -> Vec<Value> {
     let sec = secrets(w);
     let op = OperatorConfig::default();
-    render(&RenderInput { whisk: w, secrets: &sec, facts, operator: &op, runtimes_json: DEFAULT_RUNTIMES_JSON })
-        .expect("render")
+    render(&RenderInput {
+        whisk: w,
+        secrets: &sec,
+        facts,
+        operator: &op,
+        runtimes_json: DEFAULT_RUNTIMES_JSON,
+    })
+    .expect("render")
 }
 
 fn minimal() -> Whisk {
@@ -87,7 +101,13 @@ fn find<'a>(objs: &'a [Value], kind: &str, name: &str) -> &'a Value {
 
 fn names(objs: &[Value]) -> Vec<String> {
     objs.iter()
-        .map(|o| format!("{}/{}", o["kind"].as_str().unwrap(), o["metadata"]["name"].as_str().unwrap()))
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap(),
+                o["metadata"]["name"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -95,15 +115,22 @@ fn names(objs: &[Value]) -> Vec<String> {
 fn every_upstream_example_whisk_parses_validates_and_renders() {
     let crd = serde_json::to_value(Whisk::crd()).unwrap();
     let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
-    nuvolaris_apiserver::validation::check_structural(schema).expect("our CRD schema is structural");
+    nuvolaris_apiserver::validation::check_structural(schema)
+        .expect("our CRD schema is structural");
     let mut count = 0;
     for entry in std::fs::read_dir(testdata("upstream-examples")).unwrap() {
         let path = entry.unwrap().path();
         for doc in whisks_in(&path) {
             count += 1;
             let mut pruned = doc.clone();
-            if let Err(causes) = nuvolaris_apiserver::validation::validate_and_prune(schema, &mut pruned) {
-                panic!("{}: rejected by our CRD: {:?}", path.display(), causes.iter().map(|c| c.error_string()).collect::<Vec<_>>());
+            if let Err(causes) =
+                nuvolaris_apiserver::validation::validate_and_prune(schema, &mut pruned)
+            {
+                panic!(
+                    "{}: rejected by our CRD: {:?}",
+                    path.display(),
+                    causes.iter().map(|c| c.error_string()).collect::<Vec<_>>()
+                );
             }
             let w: Whisk = serde_json::from_value(doc.clone())
                 .unwrap_or_else(|e| panic!("{}: does not parse: {e}", path.display()));
@@ -122,8 +149,11 @@ fn kubectl() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("NUVOLARIS_KUBECTL").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("kubectl")).find(|p| p.is_file()))
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("kubectl"))
+            .find(|p| p.is_file())
+    })
 }
 
 /// `kubectl kustomize` of the overlay a render of `w` builds (the reference oracle).
@@ -131,7 +161,13 @@ fn kubectl_kustomize(kubectl: &Path, w: &Whisk) -> String {
     let sec = secrets(w);
     let op = OperatorConfig::default();
     let facts = ClusterFacts::default();
-    let input = RenderInput { whisk: w, secrets: &sec, facts: &facts, operator: &op, runtimes_json: DEFAULT_RUNTIMES_JSON };
+    let input = RenderInput {
+        whisk: w,
+        secrets: &sec,
+        facts: &facts,
+        operator: &op,
+        runtimes_json: DEFAULT_RUNTIMES_JSON,
+    };
     let dir = tempfile::tempdir().unwrap();
     let loader = overlay(&input).unwrap().loader().unwrap();
     nuvolaris_reconciler_whisk::overlay::write_tree(&loader, dir.path()).unwrap();
@@ -140,7 +176,11 @@ fn kubectl_kustomize(kubectl: &Path, w: &Whisk) -> String {
         .arg(dir.path().join("whisk/overlay"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "kubectl kustomize: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "kubectl kustomize: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -162,14 +202,18 @@ fn minimal_whisk_render_matches_golden_file() {
 #[test]
 fn rendered_overlays_equal_kubectl_kustomize() {
     let Some(kubectl) = kubectl() else {
-        eprintln!("kubectl oracle comparison DID NOT RUN: set NUVOLARIS_KUBECTL or put kubectl on PATH");
+        eprintln!(
+            "kubectl oracle comparison DID NOT RUN: set NUVOLARIS_KUBECTL or put kubectl on PATH"
+        );
         return;
     };
     let cases = [
         minimal(),
-        with_spec(json!({"components": {"tls": true}, "nuvolaris": {"kube": "eks", "apihost": "api.example.org"},
+        with_spec(
+            json!({"components": {"tls": true}, "nuvolaris": {"kube": "eks", "apihost": "api.example.org"},
                          "controller": {"image": "registry:5000/ow/controller:7"},
-                         "configs": {"controller": {"resources": {"cpu-req": "1"}}, "couchdb": {"resources": {"cpu-req": "2"}}}})),
+                         "configs": {"controller": {"resources": {"cpu-req": "1"}}, "couchdb": {"resources": {"cpu-req": "2"}}}}),
+        ),
         with_spec(json!({"components": {"openwhisk": false}})),
     ];
     for w in cases {
@@ -199,43 +243,85 @@ fn minimal_whisk_renders_the_upstream_objects() {
     ] {
         assert!(n.contains(&want.to_string()), "{want} missing from {n:?}");
     }
-    assert!(!n.iter().any(|x| x == "Ingress/apihost-www-my"), "no www ingress on kind");
+    assert!(
+        !n.iter().any(|x| x == "Ingress/apihost-www-my"),
+        "no www ingress on kind"
+    );
     // every object is in the Whisk's namespace and labelled with its component
     for o in &objs {
         assert_eq!(o["metadata"]["namespace"], "nuvolaris");
-        assert!(Component::of(o).is_some(), "{} has no component label", o["metadata"]["name"]);
+        assert!(
+            Component::of(o).is_some(),
+            "{} has no component label",
+            o["metadata"]["name"]
+        );
     }
     // the secret carries a content-hash suffix and every reference follows it
     let secret = objs.iter().find(|o| o["kind"] == "Secret").unwrap();
     let sname = secret["metadata"]["name"].as_str().unwrap();
-    assert!(sname.starts_with("couchdb-auth-") && sname.len() == "couchdb-auth-".len() + 10, "{sname}");
+    assert!(
+        sname.starts_with("couchdb-auth-") && sname.len() == "couchdb-auth-".len() + 10,
+        "{sname}"
+    );
     let text = serde_json::to_string(&objs).unwrap();
-    assert_eq!(text.matches("\"name\":\"couchdb-auth\"").count(), 0, "an unrewritten reference remains");
+    assert_eq!(
+        text.matches("\"name\":\"couchdb-auth\"").count(),
+        0,
+        "an unrewritten reference remains"
+    );
     let sts = find(&objs, "StatefulSet", "couchdb");
-    assert_eq!(sts["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"], sname);
-    assert_eq!(sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"], "10Gi");
-    assert!(sts["spec"]["volumeClaimTemplates"][0]["spec"].get("storageClassName").is_none());
+    assert_eq!(
+        sts["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]
+            ["name"],
+        sname
+    );
+    assert_eq!(
+        sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
+        "10Gi"
+    );
+    assert!(sts["spec"]["volumeClaimTemplates"][0]["spec"]
+        .get("storageClassName")
+        .is_none());
     // controller: image default, limits from configs, couchdb creds from the secret
     let ctl = find(&objs, "StatefulSet", "controller");
     let c = &ctl["spec"]["template"]["spec"]["containers"][0];
-    assert_eq!(c["image"], "ghcr.io/nuvolaris/openwhisk-controller:3.1.0-mastrogpt.2402101445");
-    assert_eq!(ctl["spec"]["template"]["spec"]["serviceAccountName"], "nuvolaris-openwhisk-core");
+    assert_eq!(
+        c["image"],
+        "ghcr.io/nuvolaris/openwhisk-controller:3.1.0-mastrogpt.2402101445"
+    );
+    assert_eq!(
+        ctl["spec"]["template"]["spec"]["serviceAccountName"],
+        "nuvolaris-openwhisk-core"
+    );
     let env: BTreeMap<String, Value> = c["env"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["name"].as_str().unwrap().to_string(), e.get("value").cloned().unwrap_or_else(|| e["valueFrom"].clone())))
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_string(),
+                e.get("value")
+                    .cloned()
+                    .unwrap_or_else(|| e["valueFrom"].clone()),
+            )
+        })
         .collect();
     assert_eq!(env["LIMITS_ACTIONS_INVOKES_PERMINUTE"], "999");
     assert_eq!(env["LIMITS_ACTIONS_INVOKES_CONCURRENT"], "250");
     assert_eq!(env["LIMITS_TRIGGERS_FIRES_PERMINUTE"], "999");
     assert_eq!(env["JAVA_OPTS"], "-Xmx2048M");
-    assert_eq!(env["CONFIG_whisk_couchdb_controller_password"]["secretKeyRef"]["name"], sname);
+    assert_eq!(
+        env["CONFIG_whisk_couchdb_controller_password"]["secretKeyRef"]["name"],
+        sname
+    );
     // preloader: one container per family default
     let job = find(&objs, "Job", "preload-runtimes");
-    let containers = job["spec"]["template"]["spec"]["containers"].as_array().unwrap();
+    let containers = job["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap();
     assert_eq!(containers.len(), 8);
-    assert!(containers.iter().any(|c| c["name"] == "nodejs" && c["image"] == "ghcr.io/nuvolaris/action-nodejs-v18:3.0.0-beta.2311231822"));
+    assert!(containers.iter().any(|c| c["name"] == "nodejs"
+        && c["image"] == "ghcr.io/nuvolaris/action-nodejs-v18:3.0.0-beta.2311231822"));
     // ingresses: localhost, no tls on kind
     let ing = find(&objs, "Ingress", "apihost");
     assert_eq!(ing["spec"]["rules"][0]["host"], "localhost");
@@ -253,33 +339,69 @@ fn spec_settings_reach_the_objects() {
     }));
     let objs = render_with(&w, &ClusterFacts::default());
     let sts = find(&objs, "StatefulSet", "couchdb");
-    assert_eq!(sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"], "42Gi");
-    assert_eq!(sts["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"], "gp3");
+    assert_eq!(
+        sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
+        "42Gi"
+    );
+    assert_eq!(
+        sts["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"],
+        "gp3"
+    );
     let ctl = find(&objs, "StatefulSet", "controller");
-    assert_eq!(ctl["spec"]["template"]["spec"]["containers"][0]["image"], "registry:5000/ow/controller:7");
+    assert_eq!(
+        ctl["spec"]["template"]["spec"]["containers"][0]["image"],
+        "registry:5000/ow/controller:7"
+    );
     let www = find(&objs, "Ingress", "apihost-www-my");
     assert_eq!(www["spec"]["rules"][0]["host"], "www.api.example.org");
     assert_eq!(www["spec"]["tls"][0]["secretName"], "nuvolaris-crt-www");
     let ing = find(&objs, "Ingress", "apihost");
     assert_eq!(ing["spec"]["tls"][0]["hosts"][0], "api.example.org");
-    assert_eq!(ing["metadata"]["annotations"]["cert-manager.io/cluster-issuer"], "letsencrypt-issuer");
-    assert_eq!(ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"], "600");
+    assert_eq!(
+        ing["metadata"]["annotations"]["cert-manager.io/cluster-issuer"],
+        "letsencrypt-issuer"
+    );
+    assert_eq!(
+        ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"],
+        "600"
+    );
 }
 
 #[test]
 fn components_switch_their_objects() {
-    let no_ow = render_with(&with_spec(json!({"components": {"openwhisk": false}})), &ClusterFacts::default());
+    let no_ow = render_with(
+        &with_spec(json!({"components": {"openwhisk": false}})),
+        &ClusterFacts::default(),
+    );
     let n = names(&no_ow);
     assert!(n.contains(&"StatefulSet/couchdb".to_string()));
-    assert!(!n.iter().any(|x| x.contains("controller") || x.starts_with("Ingress/") || x == "Job/preload-runtimes"), "{n:?}");
-    let no_db = render_with(&with_spec(json!({"components": {"couchdb": false}})), &ClusterFacts::default());
+    assert!(
+        !n.iter().any(|x| x.contains("controller")
+            || x.starts_with("Ingress/")
+            || x == "Job/preload-runtimes"),
+        "{n:?}"
+    );
+    let no_db = render_with(
+        &with_spec(json!({"components": {"couchdb": false}})),
+        &ClusterFacts::default(),
+    );
     let n = names(&no_db);
-    assert!(!n.iter().any(|x| x.contains("couchdb") && !x.starts_with("Secret/")), "{n:?}");
+    assert!(
+        !n.iter()
+            .any(|x| x.contains("couchdb") && !x.starts_with("Secret/")),
+        "{n:?}"
+    );
     assert!(n.contains(&"StatefulSet/controller".to_string()));
-    let none = render_with(&with_spec(json!({"components": {"couchdb": false, "openwhisk": false}})), &ClusterFacts::default());
+    let none = render_with(
+        &with_spec(json!({"components": {"couchdb": false, "openwhisk": false}})),
+        &ClusterFacts::default(),
+    );
     assert!(none.is_empty());
     // no api host yet (no load balancer address): no ingresses
-    let pending = render_with(&with_spec(json!({"nuvolaris": {"kube": "generic"}})), &ClusterFacts::default());
+    let pending = render_with(
+        &with_spec(json!({"nuvolaris": {"kube": "generic"}})),
+        &ClusterFacts::default(),
+    );
     assert!(!names(&pending).iter().any(|x| x.starts_with("Ingress/")));
 }
 
@@ -290,6 +412,9 @@ fn whisk_namespace_is_used_for_every_object() {
     let objs = render_with(&w, &ClusterFacts::default());
     assert!(objs.iter().all(|o| o["metadata"]["namespace"] == "other"));
     let ctl = find(&objs, "StatefulSet", "controller");
-    let env = ctl["spec"]["template"]["spec"]["containers"][0]["env"].as_array().unwrap();
-    assert!(env.iter().any(|e| e["name"] == "WHISK_API_HOST_NAME" && e["value"] == "controller.other.svc.cluster.local"));
+    let env = ctl["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    assert!(env.iter().any(|e| e["name"] == "WHISK_API_HOST_NAME"
+        && e["value"] == "controller.other.svc.cluster.local"));
 }

@@ -43,14 +43,14 @@ pub fn credentials(input: &RenderInput<'_>, o: &mut Overlay) -> Result<()> {
         ("auth_whisk_system".to_string(), s.auth_whisk_system.clone()),
         ("auth_nuvolaris".to_string(), s.auth_nuvolaris.clone()),
     ];
-    o.secrets.push((
-        AUTH_SECRET.to_string(),
+    o.secrets.push(crate::overlay::SecretGen {
+        name: AUTH_SECRET.to_string(),
         literals,
-        vec![(
+        labels: vec![(
             COMPONENT_LABEL.to_string(),
             Component::Credentials.label().to_string(),
         )],
-    ));
+    });
     Ok(())
 }
 

@@ -119,5 +119,10 @@ impl Component {
 /// Adds an `images:` entry replacing base image `base` with `image` (`repo[:tag]` or `repo@digest`).
 pub(crate) fn set_image(o: &mut Overlay, base: &str, image: &str) {
     let (name, tag, digest) = crate::settings::split_image(image);
-    o.images.push((base.to_string(), Some(name), tag, digest));
+    o.images.push(crate::overlay::Image {
+        name: base.to_string(),
+        new_name: Some(name),
+        new_tag: tag,
+        digest,
+    });
 }
