@@ -46,29 +46,41 @@ pub fn sweep(st: &mut State) -> bool {
     let mut any = false;
     for _ in 0..32 {
         let mut changed = false;
-        let mut owners: HashMap<String, Owner> = HashMap::new();
         let mut deps: Vec<(String, Arc<Value>)> = Vec::new();
         let mut terminating: Vec<Arc<Value>> = Vec::new();
+        let mut any_foreground = false;
         for (tk, t) in &st.tables {
             for o in t.objects.values() {
-                let uid = meta_str(o, "uid");
-                if !uid.is_empty() {
-                    owners.insert(
-                        uid.to_string(),
-                        Owner {
-                            deleting: deleting(o),
-                            foreground: deleting(o) && has_finalizer(o, "foregroundDeletion"),
-                        },
-                    );
-                }
                 if o["metadata"]["ownerReferences"]
                     .as_array()
                     .is_some_and(|a| !a.is_empty())
                 {
                     deps.push((tk.clone(), o.clone()));
                 }
-                if tk == "/namespaces" && deleting(o) {
-                    terminating.push(o.clone());
+                if deleting(o) {
+                    if tk == "/namespaces" {
+                        terminating.push(o.clone());
+                    }
+                    any_foreground |= has_finalizer(o, "foregroundDeletion");
+                }
+            }
+        }
+        if deps.is_empty() && terminating.is_empty() && !any_foreground {
+            break;
+        }
+        let mut owners: HashMap<String, Owner> = HashMap::new();
+        for t in st.tables.values() {
+            for o in t.objects.values() {
+                let uid = meta_str(o, "uid");
+                if !uid.is_empty() {
+                    let del = deleting(o);
+                    owners.insert(
+                        uid.to_string(),
+                        Owner {
+                            deleting: del,
+                            foreground: del && has_finalizer(o, "foregroundDeletion"),
+                        },
+                    );
                 }
             }
         }

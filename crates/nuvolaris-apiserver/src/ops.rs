@@ -232,6 +232,30 @@ pub fn check_body(info: &ResourceInfo, ns: &str, obj: &mut Value) -> Result<(), 
     Ok(())
 }
 
+/// What the real server's defaulting does to built-in kinds that clients rely on:
+/// Secret `stringData` folded into base64 `data`, and `type: Opaque` by default.
+fn normalize_builtin(info: &ResourceInfo, obj: &mut Value) {
+    if info.custom || !info.group.is_empty() || info.plural != "secrets" {
+        return;
+    }
+    use base64::Engine;
+    let Some(o) = obj.as_object_mut() else { return };
+    if let Some(Value::Object(sd)) = o.remove("stringData") {
+        let data = o.entry("data").or_insert_with(|| json!({}));
+        if !data.is_object() {
+            *data = json!({});
+        }
+        for (k, v) in sd {
+            let s = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            data[k.as_str()] = json!(base64::engine::general_purpose::STANDARD.encode(s));
+        }
+    }
+    o.entry("type").or_insert_with(|| json!("Opaque"));
+}
+
 fn validate_custom(info: &ResourceInfo, obj: &mut Value, name: &str) -> Result<(), ApiError> {
     if let Some(schema) = &info.schema {
         crate::schema_hook::validate(info, schema, obj, name)?;
@@ -260,6 +284,7 @@ pub fn create(
     agent: &str,
 ) -> Result<Arc<Value>, ApiError> {
     check_body(info, ns, &mut obj)?;
+    normalize_builtin(info, &mut obj);
     let m = meta_mut(&mut obj);
     let mut name = m
         .get("name")
@@ -519,6 +544,7 @@ pub fn update(
     let ns = meta_str(old, "namespace").to_string();
     let name = meta_str(old, "name").to_string();
     check_body(info, &ns, &mut new)?;
+    normalize_builtin(info, &mut new);
     let body_name = meta_str(&new, "name").to_string();
     if !body_name.is_empty() && body_name != name {
         return Err(ApiError::bad_request(format!(
@@ -786,6 +812,19 @@ mod tests {
     #[case("roles", "system:admin", 0)]
     fn names(#[case] plural: &str, #[case] name: &str, #[case] n: usize) {
         assert_eq!(name_causes(&info(plural), name).len(), n);
+    }
+
+    #[test]
+    fn secret_string_data() {
+        let mut s = json!({"stringData": {"a": "hi"}, "data": {"b": "eA=="}});
+        normalize_builtin(&info("secrets"), &mut s);
+        assert_eq!(
+            s,
+            json!({"data": {"b": "eA==", "a": "aGk="}, "type": "Opaque"})
+        );
+        let mut c = json!({"stringData": {"a": "hi"}});
+        normalize_builtin(&info("configmaps"), &mut c);
+        assert!(c.get("stringData").is_some());
     }
 
     #[test]
