@@ -30,7 +30,7 @@ use std::sync::Arc;
 pub fn registry() -> Vec<Arc<dyn Registration>> {
     vec![
         register(nuvolaris_reconciler_sample::SampleReconciler),
-        // register(nuvolaris_reconciler_whisk::WhiskReconciler::default()),
+        register(nuvolaris_reconciler_whisk::WhiskReconciler::default()),
     ]
 }
 
@@ -40,11 +40,18 @@ pub enum PluginCommand {
     /// Placeholder so the enum is never empty; not shown in help.
     #[command(hide = true, name = "plugin-noop")]
     Noop,
+    /// Prepares CouchDB for OpenWhisk (run by the `couchdb-init` Job; settings from its environment).
+    CouchdbInit,
 }
 
 /// Runs a plugin subcommand.
 pub async fn run_plugin(cmd: PluginCommand) -> anyhow::Result<()> {
     match cmd {
         PluginCommand::Noop => Ok(()),
+        PluginCommand::CouchdbInit => {
+            let report = nuvolaris_reconciler_whisk::couchdb_init_from_env().await?;
+            tracing::info!(steps = report.steps.len(), changed = report.changed(), "couchdb-init done");
+            Ok(())
+        }
     }
 }

@@ -173,11 +173,12 @@ impl WhiskReconciler {
                 ..Default::default()
             };
             match live {
-                Some(l) => {
-                    s.metadata.resource_version = l.metadata.resource_version;
-                    api.replace(&name, &PostParams::default(), &s)
+                Some(_) => {
+                    // only keys are added (a value, once stored, is never replaced): merge patch
+                    let patch = json!({ "data": s.data.take() });
+                    api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
                         .await
-                        .map_err(kube_err(format!("update secret {name}")))?;
+                        .map_err(kube_err(format!("patch secret {name}")))?;
                 }
                 None => {
                     api.create(&PostParams::default(), &s)
