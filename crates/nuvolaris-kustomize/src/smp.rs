@@ -36,7 +36,7 @@
 use crate::schema::{self, Node, SmpList};
 use crate::Error;
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Whose strategic-merge behaviour to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +131,66 @@ fn join(path: &str, k: &str) -> String {
 /// The value of a merge key as kyaml compares it: scalars as text, missing/null as `None`.
 fn key_text(item: &Value, key: &str) -> Option<String> {
     match item.get(key)? {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Looks list items up by merge-key value (first occurrence): a linear scan for short lists,
+/// a hash of the values' text for long ones (so that huge inputs stay linear).
+enum KeyIndex {
+    Small(Vec<(Value, usize)>),
+    Big(HashMap<String, usize>),
+}
+
+impl KeyIndex {
+    fn new<'a>(items: impl Iterator<Item = (usize, &'a Value)>, big: bool) -> Self {
+        let items = items.filter(|(_, k)| !k.is_null());
+        if big {
+            let mut m = HashMap::new();
+            for (i, k) in items {
+                if let Some(t) = key_text_of(k) {
+                    m.entry(t).or_insert(i);
+                }
+            }
+            KeyIndex::Big(m)
+        } else {
+            let mut v: Vec<(Value, usize)> = Vec::new();
+            for (i, k) in items {
+                if !v.iter().any(|(x, _)| key_eq(x, k)) {
+                    v.push((k.clone(), i));
+                }
+            }
+            KeyIndex::Small(v)
+        }
+    }
+
+    fn get(&self, k: &Value) -> Option<usize> {
+        match self {
+            KeyIndex::Small(v) => v.iter().find(|(x, _)| key_eq(x, k)).map(|(_, i)| *i),
+            KeyIndex::Big(m) => m.get(&key_text_of(k)?).copied(),
+        }
+    }
+}
+
+/// Whether two merge-key values are equal as kyaml compares them (as text).
+fn key_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Null, _) | (_, Value::Null) => false,
+        (Value::Number(x), Value::Number(y)) if x == y => true,
+        (Value::String(x), other) | (other, Value::String(x)) => {
+            key_text_of(other).is_some_and(|t| t == *x)
+        }
+        _ => key_text_of(a) == key_text_of(b),
+    }
+}
+
+fn key_text_of(v: &Value) -> Option<String> {
+    match v {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
@@ -411,35 +471,53 @@ impl Merger {
                 .chain(pa.iter())
                 .any(|v| keys[1..].iter().any(|k| key_text(v, k).is_some()));
         if !multi {
+            let big = orig.len() + patch_items.len() > 32;
+            let patch_idx = KeyIndex::new(
+                patch_items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(n, (_, p))| p.get(primary).map(|k| (n, k))),
+                big,
+            );
+            let orig_idx = KeyIndex::new(
+                orig.iter()
+                    .enumerate()
+                    .filter_map(|(j, o)| o.get(primary).map(|k| (j, k))),
+                big,
+            );
             let mut orig: Vec<Option<Value>> = orig.into_iter().map(Some).collect();
             let mut out = Vec::new();
-            let mut seen: HashSet<String> = HashSet::new();
-            for (i, p) in &patch_items {
-                let kv = key_text(&pa[*i], primary).unwrap_or_default();
-                if !seen.insert(kv.clone()) {
+            for (n, (i, p)) in patch_items.iter().enumerate() {
+                let Some(kv) = p.get(primary) else { continue };
+                // duplicates: the first patch item with a key wins
+                if patch_idx.get(kv) != Some(n) {
                     continue;
                 }
                 if p.get(DIRECTIVE).and_then(Value::as_str) == Some("delete") {
                     continue;
                 }
-                let j = orig.iter().position(|o| {
-                    o.as_ref()
-                        .is_some_and(|o| key_text(o, primary).as_deref() == Some(kv.as_str()))
-                });
-                let cur = j.and_then(|j| orig[j].take()).and_then(into_object);
+                let cur = orig_idx
+                    .get(kv)
+                    .and_then(|j| orig[j].take())
+                    .and_then(into_object);
                 if let Some(v) = self.map(cur, p, items, &format!("{path}[{i}]"))? {
                     out.push(v);
                 }
             }
             for o in orig.into_iter().flatten() {
-                match key_text(&o, primary) {
-                    Some(kv) if seen.contains(&kv) => {}
+                match o.get(primary) {
+                    Some(kv) if patch_idx.get(kv).is_some() => {}
                     _ => out.push(o),
                 }
             }
             return Ok(Value::Array(out));
         }
         let orig_tuples: Vec<Vec<String>> = orig.iter().map(tuple).collect();
+        let mut by_primary: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (j, t) in orig_tuples.iter().enumerate() {
+            by_primary.entry(t[0].as_str()).or_default().push(j);
+        }
+        let no_items: Vec<usize> = Vec::new();
         let mut merged: Vec<Option<Value>> = orig.into_iter().map(Some).collect();
         let mut new_items = Vec::new();
         let mut seen: HashSet<Vec<String>> = HashSet::new();
@@ -461,14 +539,18 @@ impl Merger {
                 delete = false;
             }
             let ipath = format!("{path}[{i}]");
-            if let Some(j) = orig_tuples.iter().position(|o| *o == t) {
+            let candidates = by_primary.get(t[0].as_str()).unwrap_or(&no_items);
+            if let Some(&j) = candidates.iter().find(|&&j| orig_tuples[j] == t) {
                 merged[j] = if delete {
                     None
                 } else {
                     let cur = merged[j].take().and_then(into_object);
                     self.map(cur, p, items, &ipath)?
                 };
-            } else if orig_tuples.iter().any(|o| partial_match(o, &t)) {
+            } else if candidates
+                .iter()
+                .any(|&j| partial_match(&orig_tuples[j], &t))
+            {
                 // kustomize drops a patch item whose keys only partly match an item
                 // (e.g. a port with a protocol against the same port without one).
             } else if !delete {
@@ -565,45 +647,52 @@ fn api_order(
     server_order: &[Value],
     key: Option<&str>,
 ) -> Vec<Value> {
-    let id = |v: &Value| -> Option<Value> {
+    // identities as JSON text, positions by identity (first occurrence)
+    let id = |v: &Value| -> Option<String> {
         match key {
-            Some(k) => v.get(k).cloned(),
-            None => Some(v.clone()),
+            Some(k) => v.get(k).map(Value::to_string),
+            None => Some(v.to_string()),
         }
     };
-    let index = |list: &[Value], v: &Value| -> Option<usize> {
-        let want = id(v)?;
-        list.iter().position(|x| id(x).as_ref() == Some(&want))
-    };
-    let (mut patch_items, mut server_only): (Vec<Value>, Vec<Value>) = merged
-        .into_iter()
-        .partition(|v| index(patch_order, v).is_some());
-    patch_items.sort_by_key(|v| index(patch_order, v).unwrap_or(usize::MAX));
-    server_only.sort_by_key(|v| index(server_order, v).unwrap_or(usize::MAX));
-    let mut out = Vec::with_capacity(patch_items.len() + server_only.len());
-    let (mut i, mut j) = (0, 0);
-    while i < server_only.len() || j < patch_items.len() {
-        if i >= server_only.len() {
-            out.push(patch_items[j].clone());
-            j += 1;
-        } else if j >= patch_items.len() {
-            out.push(server_only[i].clone());
-            i += 1;
-        } else {
-            let less = match (
-                index(server_order, &server_only[i]),
-                index(server_order, &patch_items[j]),
-            ) {
-                (Some(l), Some(r)) => l < r,
-                _ => false,
-            };
-            if less {
-                out.push(server_only[i].clone());
-                i += 1;
-            } else {
-                out.push(patch_items[j].clone());
-                j += 1;
+    let positions = |list: &[Value]| -> HashMap<String, usize> {
+        let mut m = HashMap::new();
+        for (i, v) in list.iter().enumerate() {
+            if let Some(k) = id(v) {
+                m.entry(k).or_insert(i);
             }
+        }
+        m
+    };
+    let in_patch = positions(patch_order);
+    let in_server = positions(server_order);
+    let mut patch_items: Vec<(Option<usize>, Option<usize>, Value)> = Vec::new();
+    let mut server_only: Vec<(Option<usize>, Value)> = Vec::new();
+    for v in merged {
+        let k = id(&v);
+        let s = k.as_ref().and_then(|k| in_server.get(k).copied());
+        match k.as_ref().and_then(|k| in_patch.get(k).copied()) {
+            Some(p) => patch_items.push((Some(p), s, v)),
+            None => server_only.push((s, v)),
+        }
+    }
+    patch_items.sort_by_key(|(p, _, _)| p.unwrap_or(usize::MAX));
+    server_only.sort_by_key(|(s, _)| s.unwrap_or(usize::MAX));
+    let mut out = Vec::with_capacity(patch_items.len() + server_only.len());
+    let mut left = server_only.into_iter().peekable();
+    let mut right = patch_items.into_iter().peekable();
+    loop {
+        let take_left = match (left.peek(), right.peek()) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some((l, _)), Some((_, r, _))) => matches!((l, r), (Some(l), Some(r)) if l < r),
+        };
+        if take_left {
+            if let Some((_, v)) = left.next() {
+                out.push(v);
+            }
+        } else if let Some((_, _, v)) = right.next() {
+            out.push(v);
         }
     }
     out
@@ -857,6 +946,32 @@ mod tests {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (a, b).hash(&mut h);
         h.finish()
+    }
+
+    #[test]
+    fn long_lists_merge_by_key() {
+        let n = 20_000;
+        let env = |from: usize, to: usize| -> Value {
+            Value::Array(
+                (from..to)
+                    .map(|i| serde_json::json!({"name": format!("e{i}"), "value": "o"}))
+                    .collect(),
+            )
+        };
+        let base = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "env": env(0, n)}]}}}});
+        let mut patch = base.clone();
+        patch["spec"]["template"]["spec"]["containers"][0]["env"] = env(n / 2, n + n / 2);
+        let got = strategic_merge(&base, &patch).unwrap();
+        let merged = got["spec"]["template"]["spec"]["containers"][0]["env"]
+            .as_array()
+            .unwrap();
+        assert_eq!(merged.len(), n + n / 2);
+        assert_eq!(
+            merged[0]["name"],
+            format!("e{}", n / 2),
+            "patch items come first"
+        );
     }
 
     #[test]
