@@ -382,7 +382,7 @@ impl<'a> Builder<'a> {
             labels::apply(&mut acc.res, &l.pairs, &specs)?;
             self.mark(t, acc, "LabelTransformer");
         }
-        if !k.common_labels.is_empty() {
+        if !k.common_labels.is_empty() || !k.labels.is_empty() {
             labels::apply(&mut acc.res, &k.common_labels, &cfg.common_labels)?;
             self.mark(t, acc, "LabelTransformer");
         }

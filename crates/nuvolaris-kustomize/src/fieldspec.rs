@@ -93,10 +93,8 @@ pub fn split_path(path: &str) -> Vec<String> {
         }
     }
     out.push(cur);
-    out.into_iter()
-        .map(|s| s.strip_suffix("[]").map(str::to_string).unwrap_or(s))
-        .filter(|s| !s.is_empty())
-        .collect()
+    // a `[]` suffix (kept) marks a sequence, which the walker never creates
+    out.into_iter().filter(|s| !s.is_empty() && s != "[]").collect()
 }
 
 /// Callback of [`walk`]: the parent map and the key of a visited field.
@@ -119,13 +117,17 @@ pub fn walk(
         }
         Value::Object(map) => {
             let Some((first, rest)) = segs.split_first() else { return Ok(()) };
+            let (first, is_seq) = match first.strip_suffix("[]") {
+                Some(name) => (name, true),
+                None => (first.as_str(), false),
+            };
             if rest.is_empty() {
                 return f(map, first);
             }
-            match map.get_mut(first.as_str()) {
+            match map.get_mut(first) {
                 Some(v) if !v.is_null() => walk(v, rest, create, f),
-                _ if create => {
-                    let v = map.entry(first.clone()).or_insert(Value::Null);
+                _ if create && !is_seq => {
+                    let v = map.entry(first.to_string()).or_insert(Value::Null);
                     *v = Value::Object(Map::new());
                     walk(v, rest, create, f)
                 }
@@ -359,7 +361,7 @@ fn build_default() -> TransformerConfig {
         fs("", "", "ReplicaSet", "spec/template/metadata/labels", true),
         fs("", "", "DaemonSet", "spec/template/metadata/labels", true),
         fs("apps", "", "StatefulSet", "spec/template/metadata/labels", true),
-        fs("apps", "", "StatefulSet", "spec/volumeClaimTemplates/metadata/labels", true),
+        fs("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),
         fs("batch", "", "Job", "spec/template/metadata/labels", true),
         fs("batch", "", "CronJob", "spec/jobTemplate/metadata/labels", true),
         fs("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/labels", true),
@@ -539,7 +541,7 @@ mod tests {
 
     #[rstest]
     #[case("spec/template/metadata/labels", &["spec", "template", "metadata", "labels"])]
-    #[case("spec/volumeClaimTemplates[]/metadata", &["spec", "volumeClaimTemplates", "metadata"])]
+    #[case("spec/volumeClaimTemplates[]/metadata", &["spec", "volumeClaimTemplates[]", "metadata"])]
     #[case("metadata/annotations/a.b\\/c", &["metadata", "annotations", "a.b/c"])]
     fn splits(#[case] p: &str, #[case] want: &[&str]) {
         assert_eq!(split_path(p), want);
@@ -550,6 +552,8 @@ mod tests {
     #[case(json!({"spec": {}}), "spec/selector/matchLabels", false, 0)]
     #[case(json!({"spec": {}}), "spec/selector/matchLabels", true, 1)]
     #[case(json!({"kind": "x"}), "metadata/labels", true, 1)]
+    #[case(json!({"spec": {}}), "spec/volumeClaimTemplates[]/metadata/labels", true, 0)]
+    #[case(json!({"spec": {"volumeClaimTemplates": [{}, {}]}}), "spec/volumeClaimTemplates[]/metadata/labels", true, 2)]
     fn walks(#[case] mut doc: Value, #[case] path: &str, #[case] create: bool, #[case] visits: usize) {
         let mut n = 0;
         walk(&mut doc, &split_path(path), create, &mut |_, _| {

@@ -139,6 +139,30 @@ fn key_text(item: &Value, key: &str) -> Option<String> {
     }
 }
 
+/// apimachinery's treatment of a value with nothing to merge with (`discardNullValuesFromPatch`
+/// then `removeDirectives`): null map values dropped, maps carrying `$patch` dropped.
+fn api_new_value(v: &Value) -> Option<Value> {
+    match v {
+        Value::Object(m) => {
+            if m.contains_key(DIRECTIVE) {
+                return None;
+            }
+            let mut out = Map::new();
+            for (k, c) in m {
+                if c.is_null() {
+                    continue;
+                }
+                if let Some(c) = api_new_value(c) {
+                    out.insert(k.clone(), c);
+                }
+            }
+            Some(Value::Object(out))
+        }
+        Value::Array(a) => Some(Value::Array(a.iter().filter_map(api_new_value).collect())),
+        other => Some(other.clone()),
+    }
+}
+
 /// Looks list items up by merge-key value (first occurrence): a linear scan for short lists,
 /// a hash of the values' text for long ones (so that huge inputs stay linear).
 enum KeyIndex {
@@ -222,6 +246,17 @@ impl Merger {
         path: &str,
         fresh: bool,
     ) -> Result<Option<Value>, Error> {
+        if self.api() && !patch.is_null() {
+            let same_type = matches!(
+                (&orig, patch),
+                (Some(Value::Object(_)), Value::Object(_))
+                    | (Some(Value::Array(_)), Value::Array(_))
+            );
+            if !same_type {
+                // apimachinery takes a new value as is, without nulls and directives
+                return Ok(api_new_value(patch));
+            }
+        }
         match patch {
             Value::Null => Ok(None),
             Value::Object(pm) => self.map(orig.and_then(into_object), pm, node, path),
@@ -618,7 +653,7 @@ impl Merger {
                     merged[j] = m.unwrap_or_else(|| Value::Object(Map::new()));
                 }
                 None => {
-                    if let Some(m) = self.map(None, pm, items, &ipath)? {
+                    if let Some(m) = api_new_value(p) {
                         merged.push(m);
                     }
                 }
@@ -1052,6 +1087,10 @@ mod tests {
         format!("{DEPLOY}  labels: {{a: b, c: d}}\n"),
         format!("{DEPLOY}  labels: {{a: null, e: null}}\n"),
         format!("{DEPLOY}  labels: {{c: d}}\n"))]
+    #[case::new_values_lose_nulls_and_directives(
+        containers("[{name: a}]"),
+        containers("[{name: a, resources: {limits: {cpu: 1, memory: null}}, securityContext: {$patch: replace, x: 1}}, {name: b, image: null, env: [{name: E, $patch: delete}, {name: F}]}]"),
+        containers("[{name: a, resources: {limits: {cpu: 1}}}, {name: b, env: [{name: F}]}]"))]
     #[case::ports_by_container_port(
         containers("[{name: web, ports: [{containerPort: 80, name: http}]}]"),
         containers("[{name: web, ports: [{containerPort: 80, protocol: UDP}]}]"),

@@ -43,7 +43,7 @@ pub fn apply(m: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<(), Error>
             if fs.path == "metadata/name" && gvk.kind == "Namespace" && r.api_version() != "v1" {
                 continue;
             }
-            if is_binding && fs.segs.first().map(String::as_str) == Some("subjects") {
+            if is_binding && fs.path.starts_with("subjects") {
                 continue;
             }
             walk(&mut r.obj, &fs.segs, fs.create, &mut |map, key| {

@@ -61,8 +61,27 @@ pub fn apply_json(r: &mut Resource, ops: &json_patch::Patch) -> Result<(), Error
     let mut doc = r.obj.clone();
     json_patch::patch(&mut doc, &ops.0)
         .map_err(|e| Error::build(format!("failed to apply json patch '{}': {e}", patch_text(ops))))?;
+    floatify_big_ints(&mut doc);
     r.obj = doc;
     Ok(())
+}
+
+/// Kustomize round-trips JSON-patched documents through Go's `float64`: integers beyond 2^53
+/// come back as floats.
+fn floatify_big_ints(v: &mut Value) {
+    match v {
+        Value::Number(n) => {
+            let big = n.as_i64().map(|i| i.unsigned_abs() > (1u64 << 53)).or_else(|| n.as_u64().map(|u| u > (1u64 << 53)));
+            if big == Some(true) {
+                if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                    *n = f;
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(floatify_big_ints),
+        Value::Object(o) => o.values_mut().for_each(floatify_big_ints),
+        _ => {}
+    }
 }
 
 fn patch_text(ops: &json_patch::Patch) -> String {
