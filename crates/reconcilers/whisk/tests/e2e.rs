@@ -166,13 +166,7 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
     let svcs: Api<Service> = Api::namespaced(client.clone(), NS);
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NS);
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
-    let mut w: Whisk = serde_json::from_value(minimal_whisk()).unwrap();
-    // WORKAROUND: the embedded server rejects kube's add-finalizer JSON patch (`test` of the
-    // missing /metadata/finalizers against null answers 422; kube-apiserver accepts it), so the
-    // Whisk is created with the runtime's finalizer already in place.
-    if std::env::var("NUVOLARIS_E2E_NO_FINALIZER_WORKAROUND").as_deref() != Ok("1") {
-        w.metadata.finalizers = Some(vec![nuvolaris_runtime::FINALIZER.to_string()]);
-    }
+    let w: Whisk = serde_json::from_value(minimal_whisk()).unwrap();
     whisks.create(&PostParams::default(), &w).await.unwrap();
 
     // ordering: couchdb first; the init job after it; the controller only after the job completed
@@ -359,6 +353,88 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
     assert_eq!(
         secrets.get(&gen_name).await.unwrap().data.unwrap()["couchdb_controller_password"],
         stored_pw
+    );
+
+    // a changed credential: new couchdb-auth hash, so the immutable init Job is recreated with it
+    let old_secret = sts
+        .get("couchdb")
+        .await
+        .unwrap()
+        .spec
+        .unwrap()
+        .template
+        .spec
+        .unwrap()
+        .containers[0]
+        .env
+        .clone()
+        .unwrap()[0]
+        .value_from
+        .clone()
+        .unwrap()
+        .secret_key_ref
+        .unwrap()
+        .name;
+    let pw = json!({"spec": {"couchdb": {"admin": {"password": "an0ther-passw0rd"}}}});
+    whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&pw))
+        .await
+        .unwrap();
+    let new_secret = wait_for(
+        "init job recreated with the new secret",
+        Duration::from_secs(30),
+        || {
+            let old_secret = old_secret.clone();
+            let jobs = jobs.clone();
+            async move {
+                let j = jobs.get_opt("couchdb-init").await.ok()??;
+                let name = j.spec?.template.spec?.containers[0].env.clone()?[2]
+                    .value_from
+                    .clone()?
+                    .secret_key_ref?
+                    .name;
+                let done = j.status.and_then(|s| s.succeeded).unwrap_or(0) > 0;
+                (name != old_secret && done).then_some(name)
+            }
+        },
+    )
+    .await;
+    assert!(
+        secrets.get_opt(&old_secret).await.unwrap().is_none(),
+        "the old couchdb-auth secret is pruned"
+    );
+    wait_for(
+        "Ready after the credential change",
+        Duration::from_secs(30),
+        || async {
+            let w = whisks.get("controller").await.ok()?;
+            let st = w.status?;
+            (st.observed_generation == w.metadata.generation
+                && nuvolaris_api::conditions::is_true(&st.conditions, "Ready"))
+            .then_some(())
+        },
+    )
+    .await;
+    let ctl_env = sts
+        .get("controller")
+        .await
+        .unwrap()
+        .spec
+        .unwrap()
+        .template
+        .spec
+        .unwrap()
+        .containers[0]
+        .env
+        .clone()
+        .unwrap();
+    let ref_names: Vec<String> = ctl_env
+        .iter()
+        .filter_map(|e| e.value_from.clone()?.secret_key_ref.map(|r| r.name))
+        .collect();
+    assert!(
+        !ref_names.is_empty() && ref_names.iter().all(|n| *n == new_secret),
+        "controller follows the new secret: {ref_names:?}"
     );
 
     // delete: nothing left, Ingresses included
