@@ -301,6 +301,18 @@ async fn reconcile_one<R: Reconciler>(
     let _guard = st.ctx.metrics.reconcile_started(name);
     let k = key(&obj);
     let api = st.api_for(&obj);
+    let has_finalizer = obj.finalizers().iter().any(|f| f == FINALIZER);
+    if !has_finalizer && obj.metadata.deletion_timestamp.is_none() {
+        // Add the finalizer ourselves with a resourceVersion-guarded merge patch. kube's helper
+        // would send a JSON patch `test /metadata/finalizers == null`, which the real API server
+        // accepts on an absent list but strict RFC 6902 implementations reject; this works on both.
+        let res = add_finalizer(&api, &obj).await;
+        match &res {
+            Ok(_) => st.ctx.metrics.reconcile_finished(name, "success"),
+            Err(_) => st.ctx.metrics.reconcile_finished(name, "error"),
+        }
+        return res;
+    }
     let res = finalizer(&api, FINALIZER, obj, |ev| async {
         match ev {
             FinalizerEvent::Apply(o) => st.apply(o).await,
@@ -319,6 +331,23 @@ async fn reconcile_one<R: Reconciler>(
         Err(_) => st.ctx.metrics.reconcile_finished(name, "error"),
     }
     res
+}
+
+async fn add_finalizer(api: &Api<DynamicObject>, obj: &DynamicObject) -> Result<Action, Error> {
+    let mut finalizers = obj.finalizers().to_vec();
+    finalizers.push(FINALIZER.to_string());
+    let patch = serde_json::json!({
+        "metadata": { "finalizers": finalizers, "resourceVersion": obj.resource_version() }
+    });
+    api.patch(
+        &obj.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(&patch),
+    )
+    .await
+    .map_err(|e| Error::kube(format!("add finalizer {FINALIZER} to {}", key(obj)), e))?;
+    // the patch triggers the next reconcile
+    Ok(Action::await_change())
 }
 
 fn error_policy<R: Reconciler>(obj: Arc<DynamicObject>, err: &Error, st: Arc<State<R>>) -> Action {
@@ -353,10 +382,10 @@ pub async fn startup_checks<R: Reconciler>(
     };
     match api.list_metadata(&lp).await {
         Ok(_) => {}
-        Err(kube::Error::Api(s)) if s.is_not_found() => {
+        Err(kube::Error::Api(s)) if s.code == 404 => {
             return Err(format!("CRD {crd} is not installed (apply crds/ or `nuvolaris-operator crd | kubectl apply -f -`)"))
         }
-        Err(kube::Error::Api(s)) if s.is_forbidden() => {
+        Err(kube::Error::Api(s)) if s.code == 403 => {
             return Err(format!("RBAC: the operator may not list {crd}: {}", s.message))
         }
         Err(e) => return Err(format!("cannot list {crd}: {e}")),
@@ -369,7 +398,7 @@ pub async fn startup_checks<R: Reconciler>(
         };
         match api.list_metadata(&lp).await {
             Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.is_forbidden() => {
+            Err(kube::Error::Api(s)) if s.code == 403 => {
                 return Err(format!(
                     "RBAC: the operator may not list {} ({}): {}",
                     k.plural,
@@ -377,7 +406,7 @@ pub async fn startup_checks<R: Reconciler>(
                     s.message
                 ))
             }
-            Err(kube::Error::Api(s)) if s.is_not_found() => {
+            Err(kube::Error::Api(s)) if s.code == 404 => {
                 return Err(format!(
                     "kind {} ({}) is not served by the API server",
                     k.kind,
@@ -470,8 +499,21 @@ pub async fn run<R: Reconciler>(
     health.running(name, true);
     let h2 = health.clone();
     tokio::spawn(async move {
-        if store.wait_until_ready().await.is_ok() {
-            h2.synced(name);
+        // kube-runtime's readiness signal keeps a single waker and the controller waits on it
+        // too, so a second waiter may never be woken: poll it with a short timeout instead.
+        loop {
+            match tokio::time::timeout(Duration::from_millis(100), store.wait_until_ready()).await {
+                Ok(Ok(())) => {
+                    tracing::info!(controller = name, "initial list done");
+                    h2.synced(name);
+                    break;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(controller = name, error = %e, "store never became ready");
+                    break;
+                }
+                Err(_) => continue,
+            }
         }
     });
     let cc = controller::Config::default()
