@@ -48,7 +48,8 @@ pub struct App {
     pub faults: crate::faults::FaultHandle,
 }
 
-const MAX_BODY: usize = 64 * 1024 * 1024;
+/// The real server's request body limit (3 MiB).
+const MAX_BODY: usize = 3 * 1024 * 1024;
 
 fn json_response(code: u16, v: &Value) -> Response {
     bytes_response(
@@ -158,8 +159,12 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(e) => {
-            return error_response(&ApiError::bad_request(format!("reading request body: {e}")))
+        Err(_) => {
+            return error_response(&ApiError::new(
+                413,
+                "RequestEntityTooLarge",
+                format!("Request entity too large: limit is {MAX_BODY}"),
+            ))
         }
     };
     let path = parts.uri.path().trim_end_matches('/').to_string();
@@ -302,8 +307,13 @@ struct Ctx {
     body: Bytes,
 }
 
-fn parse_json_body(body: &[u8], kind: &str) -> Result<Value, ApiError> {
-    patch_hook::parse_body(body).map_err(|e| {
+fn parse_json_body(body: &[u8], kind: &str, ct: &str) -> Result<Value, ApiError> {
+    let parsed = if ct.contains("yaml") {
+        patch_hook::parse_body(body)
+    } else {
+        serde_json::from_slice(body).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|e| {
         ApiError::bad_request(format!(
             "the object provided is unrecognized (must be of type {kind}): couldn't get version/kind; json parse error: {e}"
         ))
@@ -311,6 +321,13 @@ fn parse_json_body(body: &[u8], kind: &str) -> Result<Value, ApiError> {
 }
 
 impl Ctx {
+    fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
     fn name(&self) -> &str {
         self.rp.name.as_deref().unwrap_or_default()
     }
@@ -493,7 +510,7 @@ impl Ctx {
     }
 
     fn create(&self) -> Result<Response, ApiError> {
-        let obj = parse_json_body(&self.body, &self.info.kind)?;
+        let obj = parse_json_body(&self.body, &self.info.kind, self.content_type())?;
         let mut st = self.app.store.lock();
         let r = ops::create(
             &mut st,
@@ -510,7 +527,7 @@ impl Ctx {
 
     fn put(&self) -> Result<Response, ApiError> {
         self.check_sub()?;
-        let body = parse_json_body(&self.body, &self.info.kind)?;
+        let body = parse_json_body(&self.body, &self.info.kind, self.content_type())?;
         let mut st = self.app.store.lock();
         let key = self.info.table_key();
         let old = st

@@ -196,6 +196,7 @@ pub fn check_body(info: &ResourceInfo, ns: &str, obj: &mut Value) -> Result<(), 
             info.kind
         )));
     }
+    check_meta_types(info, obj)?;
     let av = info.api_version();
     match obj.get("apiVersion").and_then(Value::as_str) {
         Some(a) if a != av => {
@@ -230,6 +231,151 @@ pub fn check_body(info: &ResourceInfo, ns: &str, obj: &mut Value) -> Result<(), 
         m.remove("namespace");
     }
     Ok(())
+}
+
+fn go_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Rejects metadata whose JSON types cannot decode into ObjectMeta, as the real decoder does (400).
+fn check_meta_types(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
+    let gv = if info.group.is_empty() {
+        info.version.clone()
+    } else {
+        format!("{}/{}", info.group, info.version)
+    };
+    let fail = |field: &str, got: &Value, want: &str| {
+        Err(ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: json: cannot unmarshal {} into Go struct field {field} of type {want}",
+            info.kind,
+            info.version,
+            info.kind,
+            go_type(got)
+        )))
+    };
+    let _ = gv;
+    let Some(m) = obj.get("metadata") else {
+        return Ok(());
+    };
+    if !m.is_object() {
+        return fail(&format!("{}.metadata", info.kind), m, "v1.ObjectMeta");
+    }
+    for k in [
+        "name",
+        "generateName",
+        "namespace",
+        "resourceVersion",
+        "uid",
+    ] {
+        if let Some(v) = m.get(k).filter(|v| !v.is_null() && !v.is_string()) {
+            return fail(&format!("ObjectMeta.metadata.{k}"), v, "string");
+        }
+    }
+    for k in ["labels", "annotations"] {
+        match m.get(k) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(map)) => {
+                if let Some(v) = map.values().find(|v| !v.is_string()) {
+                    return fail(&format!("ObjectMeta.metadata.{k}"), v, "string");
+                }
+            }
+            Some(other) => {
+                return fail(
+                    &format!("ObjectMeta.metadata.{k}"),
+                    other,
+                    "map[string]string",
+                )
+            }
+        }
+    }
+    match m.get("finalizers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(a)) => {
+            if let Some(v) = a.iter().find(|v| !v.is_string()) {
+                return fail("ObjectMeta.metadata.finalizers", v, "string");
+            }
+        }
+        Some(other) => return fail("ObjectMeta.metadata.finalizers", other, "[]string"),
+    }
+    match m.get("ownerReferences") {
+        None | Some(Value::Null) | Some(Value::Array(_)) => Ok(()),
+        Some(other) => fail(
+            "ObjectMeta.metadata.ownerReferences",
+            other,
+            "[]v1.OwnerReference",
+        ),
+    }
+}
+
+fn label_part_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() <= 63
+        && !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+const QNAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+/// 422 causes for invalid label keys and values (metadata.labels).
+pub fn label_causes(obj: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let Some(labels) = obj["metadata"]["labels"].as_object() else {
+        return out;
+    };
+    for (k, v) in labels {
+        let (prefix, name) = match k.rsplit_once('/') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, k.as_str()),
+        };
+        if let Some(p) = prefix {
+            if p.is_empty() || p.len() > 253 || !p.split('.').all(label_ok) {
+                out.push(cause(
+                    "FieldValueInvalid",
+                    format!("Invalid value: \"{k}\": prefix part {SUBDOMAIN_MSG}"),
+                    "metadata.labels",
+                ));
+            }
+        }
+        if name.len() > 63 {
+            out.push(cause(
+                "FieldValueInvalid",
+                format!("Invalid value: \"{k}\": name part must be no more than 63 characters"),
+                "metadata.labels",
+            ));
+        } else if !label_part_ok(name) {
+            out.push(cause(
+                "FieldValueInvalid",
+                format!("Invalid value: \"{k}\": {QNAME_MSG}"),
+                "metadata.labels",
+            ));
+        }
+        let val = v.as_str().unwrap_or_default();
+        if val.len() > 63 {
+            out.push(cause(
+                "FieldValueInvalid",
+                format!("Invalid value: \"{val}\": must be no more than 63 characters"),
+                "metadata.labels",
+            ));
+        } else if !val.is_empty() && !label_part_ok(val) {
+            out.push(cause(
+                "FieldValueInvalid",
+                format!("Invalid value: \"{val}\": {LABEL_VALUE_MSG}"),
+                "metadata.labels",
+            ));
+        }
+    }
+    out
 }
 
 /// What the real server's defaulting does to built-in kinds that clients rely on:
@@ -311,7 +457,8 @@ pub fn create(
         name = format!("{gen}{}", random_suffix());
         m.insert("name".into(), json!(name));
     }
-    let causes = name_causes(info, &name);
+    let mut causes = name_causes(info, &name);
+    causes.extend(label_causes(&obj));
     if !causes.is_empty() {
         return Err(ApiError::invalid(info, &name, causes));
     }
@@ -613,6 +760,10 @@ pub fn update(
             new["status"] = s.clone();
         }
     }
+    let causes = label_causes(&new);
+    if !causes.is_empty() {
+        return Err(ApiError::invalid(info, &name, causes));
+    }
     if info.custom {
         validate_custom(info, &mut new, &name)?;
     }
@@ -812,6 +963,32 @@ mod tests {
     #[case("roles", "system:admin", 0)]
     fn names(#[case] plural: &str, #[case] name: &str, #[case] n: usize) {
         assert_eq!(name_causes(&info(plural), name).len(), n);
+    }
+
+    #[rstest]
+    #[case(json!({"app": "web"}), 0)]
+    #[case(json!({"example.com/app": "web-1.x_y"}), 0)]
+    #[case(json!({"app": ""}), 0)]
+    #[case(json!({"app": "bad value"}), 1)]
+    #[case(json!({"-app": "v"}), 1)]
+    #[case(json!({"a".repeat(64): "v"}), 1)]
+    #[case(json!({"app": "v".repeat(64)}), 1)]
+    #[case(json!({"Bad_Prefix/app": "v"}), 1)]
+    fn label_validation(#[case] labels: Value, #[case] n: usize) {
+        assert_eq!(
+            label_causes(&json!({"metadata": {"labels": labels}})).len(),
+            n
+        );
+    }
+
+    #[rstest]
+    #[case(json!({"metadata": {"labels": {"a": 1}}}), false)]
+    #[case(json!({"metadata": {"name": 5}}), false)]
+    #[case(json!({"metadata": "x"}), false)]
+    #[case(json!({"metadata": {"finalizers": "x"}}), false)]
+    #[case(json!({"metadata": {"name": "ok", "labels": {"a": "b"}, "finalizers": ["f"]}}), true)]
+    fn meta_types(#[case] obj: Value, #[case] ok: bool) {
+        assert_eq!(check_meta_types(&info("configmaps"), &obj).is_ok(), ok);
     }
 
     #[test]

@@ -1165,3 +1165,60 @@ async fn openapi_v3_for_kubectl() {
         .iter()
         .any(|p| p["name"] == "fieldValidation"));
 }
+
+#[tokio::test]
+async fn hostile_inputs() {
+    let t = common::target().await;
+    let ns = t.namespace("hostile").await;
+    let raw = |body: &'static str| {
+        let req = http::Request::builder()
+            .method("POST")
+            .uri(cms(&ns))
+            .header("content-type", "application/json")
+            .body(kube::client::Body::from(body.as_bytes().to_vec()))
+            .unwrap();
+        let client = t.client.clone();
+        async move {
+            let resp = client.send(req).await.unwrap();
+            resp.status().as_u16()
+        }
+    };
+    assert_eq!(
+        raw("{\"apiVersion\": \"v1\", \"kind\": ").await,
+        400,
+        "malformed JSON"
+    );
+    assert_eq!(
+        raw("kind: ConfigMap\napiVersion: v1\n").await,
+        400,
+        "YAML sent as JSON"
+    );
+    assert_eq!(raw("[1, 2]").await, 400, "not an object");
+    let mut o = cm("lbl");
+    o["metadata"]["labels"] = json!({"app": 5});
+    assert_eq!(
+        t.call("POST", &cms(&ns), None, Some(&o)).await.code,
+        400,
+        "non-string label"
+    );
+    o["metadata"]["labels"] = json!({"app": "has space"});
+    let r = t.call("POST", &cms(&ns), None, Some(&o)).await;
+    assert_eq!(r.code, 422);
+    assert_eq!(r.json["details"]["causes"][0]["field"], "metadata.labels");
+    let long = cm(&"x".repeat(300));
+    assert_eq!(
+        t.call("POST", &cms(&ns), None, Some(&long)).await.code,
+        422,
+        "name too long"
+    );
+    let mut big = cm("big");
+    big["data"]["a"] = json!("x".repeat(4 * 1024 * 1024));
+    assert_eq!(
+        t.call("POST", &cms(&ns), None, Some(&big)).await.code,
+        413,
+        "body over 3 MiB"
+    );
+    // nothing of the above was stored, and the server still serves
+    let list = t.call("GET", &cms(&ns), None, None).await.json;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+}
