@@ -42,12 +42,94 @@ use std::time::{Duration, Instant};
 
 const NS: &str = "nuvolaris";
 
-async fn client(server: &ApiServer) -> Client {
+async fn config(server: &ApiServer) -> kube::Config {
     let kc = kube::config::Kubeconfig::from_yaml(&server.kubeconfig_yaml(NS)).unwrap();
-    let cfg = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+    kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
         .await
-        .unwrap();
-    Client::try_from(cfg).unwrap()
+        .unwrap()
+}
+
+async fn client(server: &ApiServer) -> Client {
+    Client::try_from(config(server).await).unwrap()
+}
+
+type Recorded = Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A client that records every request (method, path and query) it sends.
+async fn recording_client(server: &ApiServer) -> (Client, Recorded) {
+    let rec: Recorded = Default::default();
+    let r = rec.clone();
+    let layer = tower::util::MapRequestLayer::new(move |req: http::Request<kube::client::Body>| {
+        let pq = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        r.lock().unwrap().push((req.method().to_string(), pq));
+        req
+    });
+    let c = kube::client::ClientBuilder::try_from(config(server).await)
+        .unwrap()
+        .with_layer(&layer)
+        .build();
+    (c, rec)
+}
+
+/// (verb, apiGroup, resource[/subresource]) of a request; `None` for non-resource URLs (discovery).
+fn rbac_attributes(method: &str, path_query: &str) -> Option<(String, String, String)> {
+    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+    let seg: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (group, rest) = match seg.as_slice() {
+        ["api", _v, rest @ ..] => ("", rest),
+        ["apis", g, _v, rest @ ..] => (*g, rest),
+        _ => return None,
+    };
+    let (resource, name, sub) = match rest {
+        ["namespaces", _ns, r, tail @ ..] => (*r, tail.first().copied(), tail.get(1).copied()),
+        [r, tail @ ..] => (*r, tail.first().copied(), tail.get(1).copied()),
+        [] => return None,
+    };
+    let watch = query
+        .split('&')
+        .any(|kv| kv == "watch=true" || kv == "watch=1");
+    let verb = match (method, name.is_some()) {
+        ("GET", true) => "get",
+        ("GET", false) if watch => "watch",
+        ("GET", false) => "list",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", true) => "delete",
+        ("DELETE", false) => "deletecollection",
+        _ => return None,
+    };
+    let resource = match sub {
+        Some(s) => format!("{resource}/{s}"),
+        None => resource.to_string(),
+    };
+    Some((verb.into(), group.into(), resource))
+}
+
+/// The rules of the operator's installed ClusterRole.
+fn cluster_role_rules() -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../charts-free-kustomize/operator/cluster-role.yaml");
+    let docs = parse_documents(
+        &std::fs::read_to_string(&path).unwrap(),
+        "cluster-role.yaml",
+    )
+    .unwrap();
+    docs[0]["rules"].as_array().unwrap().clone()
+}
+
+fn allowed(rules: &[Value], verb: &str, group: &str, resource: &str) -> bool {
+    let has = |v: &Value, x: &str| {
+        v.as_array()
+            .is_some_and(|a| a.iter().any(|e| e == x || e == "*"))
+    };
+    rules.iter().any(|r| {
+        has(&r["apiGroups"], group) && has(&r["resources"], resource) && has(&r["verbs"], verb)
+    })
 }
 
 /// Creates every object of a folder built with our kustomize engine.
@@ -139,16 +221,20 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
         .join("../../../charts-free-kustomize/whisk-prerequisites");
     apply_folder(&client, &prereq.canonicalize().unwrap()).await;
 
-    // the controller of the runtime, with our reconciler
+    // the controller of the runtime, with our reconciler, on a client that records its requests
+    let (op_client, recorded) = recording_client(&server).await;
     let reconciler = Arc::new(WhiskReconciler::default());
-    nuvolaris_runtime::controller::startup_checks(&*reconciler, &client, Some(NS))
+    nuvolaris_runtime::controller::startup_checks(&*reconciler, &op_client, Some(NS))
         .await
         .expect("startup checks");
     let shared = Shared {
-        client: client.clone(),
+        client: op_client.clone(),
         metrics: Arc::new(Metrics::new()),
         health: Health::new(),
-        recorder: kube::runtime::events::Recorder::new(client.clone(), "nuvolaris-operator".into()),
+        recorder: kube::runtime::events::Recorder::new(
+            op_client.clone(),
+            "nuvolaris-operator".into(),
+        ),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let cfg = ControllerConfig {
@@ -468,6 +554,25 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
             .annotations()
             .get("apihost"),
         None
+    );
+
+    // every request the operator made is allowed by its installed ClusterRole
+    let rules = cluster_role_rules();
+    let mut used = std::collections::BTreeSet::new();
+    for (method, pq) in recorded.lock().unwrap().iter() {
+        if let Some((verb, group, resource)) = rbac_attributes(method, pq) {
+            assert!(
+                allowed(&rules, &verb, &group, &resource),
+                "ClusterRole does not allow {verb} {group}/{resource} ({method} {pq})"
+            );
+            used.insert(format!("{verb} {group}/{resource}"));
+        }
+    }
+    eprintln!("requests made by the operator, by RBAC attributes: {used:?}");
+    assert!(
+        used.contains("patch apps/statefulsets")
+            && used.contains("patch /configmaps")
+            && used.contains("delete apps/statefulsets")
     );
 
     stop_tx.send(true).unwrap();
