@@ -246,11 +246,6 @@ fn go_type(v: &Value) -> &'static str {
 
 /// Rejects metadata whose JSON types cannot decode into ObjectMeta, as the real decoder does (400).
 fn check_meta_types(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
-    let gv = if info.group.is_empty() {
-        info.version.clone()
-    } else {
-        format!("{}/{}", info.group, info.version)
-    };
     let fail = |field: &str, got: &Value, want: &str| {
         Err(ApiError::bad_request(format!(
             "{} in version \"{}\" cannot be handled as a {}: json: cannot unmarshal {} into Go struct field {field} of type {want}",
@@ -260,7 +255,6 @@ fn check_meta_types(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
             go_type(got)
         )))
     };
-    let _ = gv;
     let Some(m) = obj.get("metadata") else {
         return Ok(());
     };
