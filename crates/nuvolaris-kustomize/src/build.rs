@@ -34,6 +34,12 @@ use std::sync::Arc;
 /// How deep kustomizations may nest before the build gives up.
 pub const MAX_DEPTH: usize = 64;
 
+/// How many kustomization folders one build may load (guards against exponential diamonds).
+pub const MAX_TARGETS: usize = 1024;
+
+/// How many resources one build may hold.
+pub const MAX_RESOURCES: usize = 200_000;
+
 /// A loaded kustomization and where it lives.
 struct Target {
     dir: PathBuf,
@@ -81,6 +87,8 @@ struct Builder<'a> {
     stack: Vec<PathBuf>,
     origin_annotations: bool,
     transformer_annotations: bool,
+    /// Kustomization folders loaded so far.
+    loads: usize,
 }
 
 fn display(p: &Path) -> String {
@@ -156,6 +164,13 @@ impl<'a> Builder<'a> {
     }
 
     fn accumulate(&mut self, t: &Target, mut acc: Acc) -> Result<Acc, Error> {
+        self.loads += 1;
+        if self.loads > MAX_TARGETS {
+            return Err(Error::build(format!(
+                "build loads more than {MAX_TARGETS} kustomizations (at '{}'); refusing to continue",
+                display(&t.dir)
+            )));
+        }
         if self.stack.len() > MAX_DEPTH {
             return Err(Error::build(format!("kustomizations nested deeper than {MAX_DEPTH} at '{}'", display(&t.dir))));
         }
@@ -171,6 +186,9 @@ impl<'a> Builder<'a> {
         }
         for path in &t.k.resources {
             self.accumulate_resource(t, &mut acc, path)?;
+            if acc.res.items.len() > MAX_RESOURCES {
+                return Err(Error::build(format!("build holds more than {MAX_RESOURCES} resources; refusing to continue")));
+            }
         }
         for path in &t.k.components {
             acc = self.accumulate_dir(t, acc, path, true)?;
@@ -493,7 +511,8 @@ fn normalize_annotations(r: &mut Resource) {
 /// Builds the kustomization at `dir` into the final, ordered resource list.
 pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
     let dir = normalize(dir);
-    let mut b = Builder { loader, stack: Vec::new(), origin_annotations: false, transformer_annotations: false };
+    let mut b =
+        Builder { loader, stack: Vec::new(), origin_annotations: false, transformer_annotations: false, loads: 0 };
     let top = b.load_target(&dir, PathBuf::new())?;
     if top.k.kind == "Component" {
         return Err(Error::build(format!(
@@ -599,6 +618,25 @@ mod tests {
     fn errors_like_kustomize(#[case] l: MemLoader, #[case] top: &str, #[case] needle: &str) {
         let e = err(&l, top);
         assert!(e.contains(needle), "{e}");
+    }
+
+    #[test]
+    fn exponential_diamonds_are_refused_not_hung() {
+        let mut l = MemLoader::new();
+        for i in 0..40 {
+            for side in ["a", "b"] {
+                l.add(
+                    format!("l{i}{side}/kustomization.yaml"),
+                    format!("namePrefix: {side}-\nresources: [../l{}a, ../l{}b]", i + 1, i + 1),
+                );
+            }
+        }
+        for side in ["a", "b"] {
+            l.add(format!("l40{side}/kustomization.yaml"), format!("namePrefix: {side}-\nresources: [c.yaml]"));
+            l.add(format!("l40{side}/c.yaml"), CM);
+        }
+        let e = err(&l, "l0a");
+        assert!(e.contains("refusing to continue"), "{e}");
     }
 
     #[test]
