@@ -418,3 +418,41 @@ fn whisk_namespace_is_used_for_every_object() {
     assert!(env.iter().any(|e| e["name"] == "WHISK_API_HOST_NAME"
         && e["value"] == "controller.other.svc.cluster.local"));
 }
+
+#[test]
+fn a_runtimes_change_restarts_the_controller_and_changes_the_preloader() {
+    let w = minimal();
+    let sec = secrets(&w);
+    let op = OperatorConfig::default();
+    let facts = ClusterFacts::default();
+    let other = r#"{"runtimes": {"nodejs": [{"kind": "nodejs:20", "default": true,
+        "image": {"prefix": "ghcr.io/x", "name": "node20", "tag": "1"}}]}}"#;
+    let a = render(&RenderInput {
+        whisk: &w,
+        secrets: &sec,
+        facts: &facts,
+        operator: &op,
+        runtimes_json: DEFAULT_RUNTIMES_JSON,
+    })
+    .unwrap();
+    let b = render(&RenderInput {
+        whisk: &w,
+        secrets: &sec,
+        facts: &facts,
+        operator: &op,
+        runtimes_json: other,
+    })
+    .unwrap();
+    let ann = |objs: &[Value]| {
+        find(objs, "StatefulSet", "controller")["spec"]["template"]["metadata"]["annotations"]
+            ["nuvolaris.org/runtimes-hash"]
+            .clone()
+    };
+    assert_ne!(ann(&a), ann(&b));
+    let containers =
+        find(&b, "Job", "preload-runtimes")["spec"]["template"]["spec"]["containers"].clone();
+    assert_eq!(
+        containers,
+        json!([{"name": "nodejs", "image": "ghcr.io/x/node20:1", "command": ["/bin/true"]}])
+    );
+}

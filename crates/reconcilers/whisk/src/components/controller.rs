@@ -162,7 +162,21 @@ pub fn contribute(input: &RenderInput<'_>, s: &Settings, o: &mut Overlay) -> Res
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
         "metadata": { "name": "controller" },
-        "spec": { "template": { "spec": { "containers": [ container ] } } }
+        "spec": { "template": {
+            // the runtimes reach the controller through a ConfigMap reference, which does not
+            // restart it: a hash of them in the pod template does
+            "metadata": { "annotations": { RUNTIMES_HASH_ANNOTATION: runtimes_hash(input.runtimes_json) } },
+            "spec": { "containers": [ container ] }
+        } }
     })));
     Ok(())
+}
+
+/// Pod-template annotation of the controller holding [`runtimes_hash`].
+pub const RUNTIMES_HASH_ANNOTATION: &str = "nuvolaris.org/runtimes-hash";
+
+/// First 16 hex digits of the SHA-256 of the runtimes manifest.
+pub fn runtimes_hash(runtimes_json: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(runtimes_json.as_bytes())[..8])
 }
