@@ -24,7 +24,8 @@ use crate::kustomization::{Kustomization, Var, KUSTOMIZATION_FILES};
 use crate::loader::{normalize, Loader};
 use crate::resource::{ResMap, Resource};
 use crate::transformers::{
-    generators, images, labels, nameref, namespace, patches, prefixsuffix, replacements, replicas, sort, vars,
+    generators, images, labels, nameref, namespace, patches, prefixsuffix, replacements, replicas,
+    sort, vars,
 };
 use crate::Error;
 use serde_json::Value;
@@ -58,7 +59,11 @@ struct Acc {
 
 impl Acc {
     fn new() -> Self {
-        Acc { res: ResMap::new(), config: TransformerConfig::default_config(), vars: Vec::new() }
+        Acc {
+            res: ResMap::new(),
+            config: TransformerConfig::default_config(),
+            vars: Vec::new(),
+        }
     }
 
     fn merge_config(&mut self, other: &Arc<TransformerConfig>) {
@@ -73,7 +78,10 @@ impl Acc {
     fn merge_vars(&mut self, vars: &[Var]) -> Result<(), Error> {
         for v in vars {
             if self.vars.iter().any(|x| x.name == v.name) {
-                return Err(Error::build(format!("var '{}' already encountered", v.name)));
+                return Err(Error::build(format!(
+                    "var '{}' already encountered",
+                    v.name
+                )));
             }
             self.vars.push(v.clone());
         }
@@ -97,8 +105,11 @@ fn display(p: &Path) -> String {
 
 impl<'a> Builder<'a> {
     fn load_target(&self, dir: &Path, rel: PathBuf) -> Result<Target, Error> {
-        let found: Vec<&str> =
-            KUSTOMIZATION_FILES.iter().copied().filter(|f| self.loader.is_file(&dir.join(f))).collect();
+        let found: Vec<&str> = KUSTOMIZATION_FILES
+            .iter()
+            .copied()
+            .filter(|f| self.loader.is_file(&dir.join(f)))
+            .collect();
         let file_name = match found.as_slice() {
             [one] => one.to_string(),
             [] => {
@@ -112,7 +123,10 @@ impl<'a> Builder<'a> {
         let path = dir.join(&file_name);
         let bytes = self.loader.read(&path)?;
         let docs = crate::parse::parse_yaml(&bytes, &display(&path)).map_err(|e| match e {
-            Error::Yaml { file, message } => Error::Kustomization { file, message: format!("yaml: {message}") },
+            Error::Yaml { file, message } => Error::Kustomization {
+                file,
+                message: format!("yaml: {message}"),
+            },
             other => other,
         })?;
         let doc = match docs.len() {
@@ -134,7 +148,12 @@ impl<'a> Builder<'a> {
             return Err(Error::build(format!("{file_name} is empty")));
         }
         let k = Kustomization::from_value(doc, &display(&path))?;
-        Ok(Target { dir: dir.to_path_buf(), rel, file_name, k })
+        Ok(Target {
+            dir: dir.to_path_buf(),
+            rel,
+            file_name,
+            k,
+        })
     }
 
     /// Reads a file named by a kustomization, enforcing that it stays inside the folder.
@@ -145,7 +164,13 @@ impl<'a> Builder<'a> {
             Error::Io { message, .. } => Error::build(format!(
                 "{}: open {}: {message}",
                 t.file_name,
-                display(&self.loader.real_path(&t.dir).unwrap_or_else(|_| t.dir.clone()).join(rel))
+                display(
+                    &self
+                        .loader
+                        .real_path(&t.dir)
+                        .unwrap_or_else(|_| t.dir.clone())
+                        .join(rel)
+                )
             )),
             other => other,
         })
@@ -158,7 +183,10 @@ impl<'a> Builder<'a> {
             Err(_) => return Ok(()), // missing file: reported by the read
         };
         if !real.starts_with(&root) {
-            return Err(Error::Security { file: display(&real), root: display(&root) });
+            return Err(Error::Security {
+                file: display(&real),
+                root: display(&root),
+            });
         }
         Ok(())
     }
@@ -172,7 +200,10 @@ impl<'a> Builder<'a> {
             )));
         }
         if self.stack.len() > MAX_DEPTH {
-            return Err(Error::build(format!("kustomizations nested deeper than {MAX_DEPTH} at '{}'", display(&t.dir))));
+            return Err(Error::build(format!(
+                "kustomizations nested deeper than {MAX_DEPTH} at '{}'",
+                display(&t.dir)
+            )));
         }
         if !t.k.configurations.is_empty() {
             let mut cfg = (*acc.config).clone();
@@ -187,7 +218,9 @@ impl<'a> Builder<'a> {
         for path in &t.k.resources {
             self.accumulate_resource(t, &mut acc, path)?;
             if acc.res.items.len() > MAX_RESOURCES {
-                return Err(Error::build(format!("build holds more than {MAX_RESOURCES} resources; refusing to continue")));
+                return Err(Error::build(format!(
+                    "build holds more than {MAX_RESOURCES} resources; refusing to continue"
+                )));
             }
         }
         for path in &t.k.components {
@@ -201,7 +234,10 @@ impl<'a> Builder<'a> {
 
     fn accumulate_resource(&mut self, t: &Target, acc: &mut Acc, path: &str) -> Result<(), Error> {
         if path.contains("://") || path.starts_with("git@") || path.starts_with("github.com/") {
-            return Err(Error::Unsupported(format!("remote resource '{path}' in {}", t.file_name)));
+            return Err(Error::Unsupported(format!(
+                "remote resource '{path}' in {}",
+                t.file_name
+            )));
         }
         let full = normalize(&t.dir.join(path));
         if self.loader.is_file(&full) {
@@ -228,7 +264,11 @@ impl<'a> Builder<'a> {
             acc.merge_vars(&sub_acc.vars)?;
             return Ok(());
         }
-        let abs = self.loader.real_path(&t.dir).unwrap_or_else(|_| t.dir.clone()).join(path);
+        let abs = self
+            .loader
+            .real_path(&t.dir)
+            .unwrap_or_else(|_| t.dir.clone())
+            .join(path);
         Err(Error::build(format!(
             "accumulating resources: accumulation err='accumulating resources from '{path}': open {}: no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '{}' : lstat {}: no such file or directory",
             display(&abs),
@@ -237,7 +277,13 @@ impl<'a> Builder<'a> {
         )))
     }
 
-    fn accumulate_dir(&mut self, t: &Target, acc: Acc, path: &str, component: bool) -> Result<Acc, Error> {
+    fn accumulate_dir(
+        &mut self,
+        t: &Target,
+        acc: Acc,
+        path: &str,
+        component: bool,
+    ) -> Result<Acc, Error> {
         let full = normalize(&t.dir.join(path));
         if !self.loader.is_dir(&full) {
             return Err(Error::build(format!(
@@ -277,7 +323,10 @@ impl<'a> Builder<'a> {
 
     fn run_generators(&self, t: &Target, acc: &mut Acc) -> Result<(), Error> {
         if !t.k.generators.is_empty() {
-            return Err(Error::Unsupported(format!("generator plugins ('generators' in {})", t.file_name)));
+            return Err(Error::Unsupported(format!(
+                "generator plugins ('generators' in {})",
+                t.file_name
+            )));
         }
         struct Files<'b, 'c> {
             b: &'b Builder<'c>,
@@ -290,34 +339,56 @@ impl<'a> Builder<'a> {
         }
         let files = Files { b: self, t };
         let global = t.k.generator_options.as_ref();
-        for (args, secret) in t
-            .k
-            .config_map_generator
-            .iter()
-            .map(|a| (a, false))
-            .chain(t.k.secret_generator.iter().map(|a| (a, true)))
+        for (args, secret) in
+            t.k.config_map_generator
+                .iter()
+                .map(|a| (a, false))
+                .chain(t.k.secret_generator.iter().map(|a| (a, true)))
         {
             let mut r = generators::generate(args, global, secret, &files)?;
             r.origin = Some(format!(
                 "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {}\n",
                 normalize(&t.rel.join(&t.file_name)).display(),
-                if secret { "SecretGenerator" } else { "ConfigMapGenerator" }
+                if secret {
+                    "SecretGenerator"
+                } else {
+                    "ConfigMapGenerator"
+                }
             ));
             generators::absorb(&mut acc.res, r)?;
         }
         Ok(())
     }
 
-    fn load_patch(&self, t: &Target, p: &crate::kustomization::Patch) -> Result<(patches::Patch, String), Error> {
+    fn load_patch(
+        &self,
+        t: &Target,
+        p: &crate::kustomization::Patch,
+    ) -> Result<(patches::Patch, String), Error> {
         let text = match (p.path.is_empty(), p.patch.trim().is_empty()) {
-            (true, true) => return Err(Error::build(format!("must specify one of patch and path in {}", t.file_name))),
+            (true, true) => {
+                return Err(Error::build(format!(
+                    "must specify one of patch and path in {}",
+                    t.file_name
+                )))
+            }
             (false, false) => {
-                return Err(Error::build(format!("patch and path can't be set at the same time in {}", t.file_name)))
+                return Err(Error::build(format!(
+                    "patch and path can't be set at the same time in {}",
+                    t.file_name
+                )))
             }
             (false, true) => String::from_utf8_lossy(&self.read_in_root(t, &p.path)?).into_owned(),
             (true, false) => p.patch.clone(),
         };
-        let docs = crate::parse::parse_yaml(text.as_bytes(), if p.path.is_empty() { &t.file_name } else { &p.path })?;
+        let docs = crate::parse::parse_yaml(
+            text.as_bytes(),
+            if p.path.is_empty() {
+                &t.file_name
+            } else {
+                &p.path
+            },
+        )?;
         Ok((patches::classify(&docs, &text)?, text))
     }
 
@@ -340,7 +411,8 @@ impl<'a> Builder<'a> {
         }
         // 1. patchesStrategicMerge
         for entry in &k.patches_strategic_merge {
-            let inline = entry.contains('\n') || !self.loader.is_file(&normalize(&t.dir.join(entry)));
+            let inline =
+                entry.contains('\n') || !self.loader.is_file(&normalize(&t.dir.join(entry)));
             let text = if inline && (entry.contains('\n') || entry.contains(':')) {
                 entry.clone()
             } else {
@@ -349,7 +421,9 @@ impl<'a> Builder<'a> {
             let docs = crate::parse::parse_yaml(text.as_bytes(), entry)?;
             for d in docs.iter() {
                 if !d.is_object() {
-                    return Err(Error::build(format!("patchesStrategicMerge entry '{entry}' is not a strategic merge patch")));
+                    return Err(Error::build(format!(
+                        "patchesStrategicMerge entry '{entry}' is not a strategic merge patch"
+                    )));
                 }
             }
             let p = patches::Patch::Sm(docs.to_vec());
@@ -382,7 +456,8 @@ impl<'a> Builder<'a> {
         // 5. labels, then commonLabels
         for l in &k.labels {
             let mut specs = l.fields.clone();
-            let push = |specs: &mut Vec<crate::fieldspec::FieldSpec>, from: &[crate::fieldspec::FieldSpec]| {
+            let push = |specs: &mut Vec<crate::fieldspec::FieldSpec>,
+                        from: &[crate::fieldspec::FieldSpec]| {
                 for f in from {
                     if !specs.iter().any(|x| x.gvk == f.gvk && x.path == f.path) {
                         specs.push(f.clone());
@@ -392,7 +467,16 @@ impl<'a> Builder<'a> {
             if l.include_selectors {
                 push(&mut specs, &cfg.common_labels);
             } else {
-                push(&mut specs, &[crate::fieldspec::FieldSpec::new("", "", "", "metadata/labels", true)]);
+                push(
+                    &mut specs,
+                    &[crate::fieldspec::FieldSpec::new(
+                        "",
+                        "",
+                        "",
+                        "metadata/labels",
+                        true,
+                    )],
+                );
                 if l.include_templates {
                     push(&mut specs, &cfg.template_labels);
                 }
@@ -413,9 +497,17 @@ impl<'a> Builder<'a> {
         for p in &k.patches_json6902 {
             let (patch, text) = self.load_patch(t, p)?;
             if p.target.is_none() {
-                return Err(Error::build(format!("must specify a target for patch {text}")));
+                return Err(Error::build(format!(
+                    "must specify a target for patch {text}"
+                )));
             }
-            patches::apply(&mut acc.res, &patch, p.target.as_ref(), patches::Options::default(), &text)?;
+            patches::apply(
+                &mut acc.res,
+                &patch,
+                p.target.as_ref(),
+                patches::Options::default(),
+                &text,
+            )?;
             self.mark(t, acc, "PatchJson6902Transformer");
         }
         // 8. replicas
@@ -450,13 +542,22 @@ impl<'a> Builder<'a> {
         }
         // 11. transformer plugins
         if !k.transformers.is_empty() {
-            return Err(Error::Unsupported(format!("transformer plugins ('transformers' in {})", t.file_name)));
+            return Err(Error::Unsupported(format!(
+                "transformer plugins ('transformers' in {})",
+                t.file_name
+            )));
         }
         if !k.validators.is_empty() {
-            return Err(Error::Unsupported(format!("validator plugins ('validators' in {})", t.file_name)));
+            return Err(Error::Unsupported(format!(
+                "validator plugins ('validators' in {})",
+                t.file_name
+            )));
         }
         if k.helm_charts.is_some() || k.helm_chart_inflation_generator.is_some() {
-            return Err(Error::Unsupported(format!("helm charts in {}", t.file_name)));
+            return Err(Error::Unsupported(format!(
+                "helm charts in {}",
+                t.file_name
+            )));
         }
         Ok(())
     }
@@ -465,7 +566,9 @@ impl<'a> Builder<'a> {
 /// Expands `kind: List` documents into their items.
 fn expand_list(doc: &Value, file: &str) -> Result<Vec<Value>, Error> {
     let Value::Object(o) = doc else {
-        return Err(Error::build(format!("accumulating resources from '{file}': missing Resource metadata")));
+        return Err(Error::build(format!(
+            "accumulating resources from '{file}': missing Resource metadata"
+        )));
     };
     let kind = o.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind.ends_with("List") && o.get("items").is_some_and(Value::is_array) {
@@ -478,11 +581,19 @@ fn expand_list(doc: &Value, file: &str) -> Result<Vec<Value>, Error> {
         return Ok(out);
     }
     if kind.is_empty() {
-        return Err(Error::build(format!("accumulating resources from '{file}': missing kind in object {doc}")));
+        return Err(Error::build(format!(
+            "accumulating resources from '{file}': missing kind in object {doc}"
+        )));
     }
-    let has_name = o.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).is_some_and(|n| !n.is_empty());
+    let has_name = o
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
     if !has_name {
-        return Err(Error::build(format!("accumulating resources from '{file}': missing metadata.name in object {doc}")));
+        return Err(Error::build(format!(
+            "accumulating resources from '{file}': missing metadata.name in object {doc}"
+        )));
     }
     Ok(vec![doc.clone()])
 }
@@ -490,7 +601,9 @@ fn expand_list(doc: &Value, file: &str) -> Result<Vec<Value>, Error> {
 /// Kustomize rewrites `metadata.annotations` of every resource (it keeps internal annotations
 /// there during the build): values become strings, and an empty or malformed map disappears.
 fn normalize_annotations(r: &mut Resource) {
-    let Some(Value::Object(md)) = r.obj.get_mut("metadata") else { return };
+    let Some(Value::Object(md)) = r.obj.get_mut("metadata") else {
+        return;
+    };
     let keep = match md.get_mut("annotations") {
         None => return,
         Some(Value::Object(a)) if !a.is_empty() => {
@@ -511,8 +624,13 @@ fn normalize_annotations(r: &mut Resource) {
 /// Builds the kustomization at `dir` into the final, ordered resource list.
 pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
     let dir = normalize(dir);
-    let mut b =
-        Builder { loader, stack: Vec::new(), origin_annotations: false, transformer_annotations: false, loads: 0 };
+    let mut b = Builder {
+        loader,
+        stack: Vec::new(),
+        origin_annotations: false,
+        transformer_annotations: false,
+        loads: 0,
+    };
     let top = b.load_target(&dir, PathBuf::new())?;
     if top.k.kind == "Component" {
         return Err(Error::build(format!(
@@ -520,24 +638,41 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
             display(&loader.real_path(&dir).unwrap_or(dir.clone()))
         )));
     }
-    b.origin_annotations = top.k.build_metadata.iter().any(|m| m == "originAnnotations");
-    b.transformer_annotations = top.k.build_metadata.iter().any(|m| m == "transformerAnnotations");
+    b.origin_annotations = top
+        .k
+        .build_metadata
+        .iter()
+        .any(|m| m == "originAnnotations");
+    b.transformer_annotations = top
+        .k
+        .build_metadata
+        .iter()
+        .any(|m| m == "transformerAnnotations");
     b.stack.push(loader.real_path(&dir)?);
     let mut acc = b.accumulate(&top, Acc::new())?;
     generators::add_hashes(&mut acc.res)?;
     nameref::fix(&mut acc.res, &acc.config.name_reference)?;
     vars::resolve(&mut acc.res, &acc.vars, &acc.config.var_reference)?;
     acc.res.items.retain(|r| {
-        r.obj.pointer("/metadata/annotations/config.kubernetes.io~1local-config").and_then(Value::as_str) != Some("true")
+        r.obj
+            .pointer("/metadata/annotations/config.kubernetes.io~1local-config")
+            .and_then(Value::as_str)
+            != Some("true")
     });
     for m in &top.k.build_metadata {
         match m.as_str() {
             "originAnnotations" => {
                 for r in acc.res.items.iter_mut() {
                     if let Some(o) = r.origin.clone() {
-                        let text = if o.contains('\n') { o } else { format!("path: {o}\n") };
+                        let text = if o.contains('\n') {
+                            o
+                        } else {
+                            format!("path: {o}\n")
+                        };
                         let md = r.metadata_mut();
-                        let ann = md.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+                        let ann = md
+                            .entry("annotations")
+                            .or_insert_with(|| Value::Object(Default::default()));
                         if let Value::Object(a) = ann {
                             a.insert("config.kubernetes.io/origin".into(), Value::String(text));
                         }
@@ -547,9 +682,14 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
             "managedByLabel" => {
                 for r in acc.res.items.iter_mut() {
                     let md = r.metadata_mut();
-                    let l = md.entry("labels").or_insert_with(|| Value::Object(Default::default()));
+                    let l = md
+                        .entry("labels")
+                        .or_insert_with(|| Value::Object(Default::default()));
                     if let Value::Object(l) = l {
-                        l.insert("app.kubernetes.io/managed-by".into(), Value::String("kustomize-v5.8.1".into()));
+                        l.insert(
+                            "app.kubernetes.io/managed-by".into(),
+                            Value::String("kustomize-v5.8.1".into()),
+                        );
                     }
                 }
             }
@@ -566,13 +706,22 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
                         })
                         .collect();
                     let md = r.metadata_mut();
-                    let ann = md.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+                    let ann = md
+                        .entry("annotations")
+                        .or_insert_with(|| Value::Object(Default::default()));
                     if let Value::Object(a) = ann {
-                        a.insert("alpha.config.kubernetes.io/transformations".into(), Value::String(text));
+                        a.insert(
+                            "alpha.config.kubernetes.io/transformations".into(),
+                            Value::String(text),
+                        );
                     }
                 }
             }
-            other => return Err(Error::build(format!("invalid option in buildMetadata: {other}"))),
+            other => {
+                return Err(Error::build(format!(
+                    "invalid option in buildMetadata: {other}"
+                )))
+            }
         }
     }
     for r in acc.res.items.iter_mut() {
@@ -627,12 +776,19 @@ mod tests {
             for side in ["a", "b"] {
                 l.add(
                     format!("l{i}{side}/kustomization.yaml"),
-                    format!("namePrefix: {side}-\nresources: [../l{}a, ../l{}b]", i + 1, i + 1),
+                    format!(
+                        "namePrefix: {side}-\nresources: [../l{}a, ../l{}b]",
+                        i + 1,
+                        i + 1
+                    ),
                 );
             }
         }
         for side in ["a", "b"] {
-            l.add(format!("l40{side}/kustomization.yaml"), format!("namePrefix: {side}-\nresources: [c.yaml]"));
+            l.add(
+                format!("l40{side}/kustomization.yaml"),
+                format!("namePrefix: {side}-\nresources: [c.yaml]"),
+            );
             l.add(format!("l40{side}/c.yaml"), CM);
         }
         let e = err(&l, "l0a");
@@ -643,18 +799,22 @@ mod tests {
     fn deep_nesting_is_refused_not_overflowed() {
         let mut l = MemLoader::new();
         for i in 0..200 {
-            l.add(format!("d{i}/kustomization.yaml"), format!("resources: [../d{}]", i + 1));
+            l.add(
+                format!("d{i}/kustomization.yaml"),
+                format!("resources: [../d{}]", i + 1),
+            );
         }
         l.add("d200/kustomization.yaml", "resources: [a.yaml]");
         l.add("d200/a.yaml", CM);
         assert!(err(&l, "d0").contains("nested deeper"));
     }
 
-
     #[test]
     fn overlay_with_patches_generators_images() {
         let l = MemLoader::new()
-            .with(r#"base/deploy.yaml"#, r#"apiVersion: apps/v1
+            .with(
+                r#"base/deploy.yaml"#,
+                r#"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -689,15 +849,21 @@ spec:
           sources:
           - configMap: {name: cfg}
           - secret: {name: sec}
-"#)
-            .with(r#"base/kustomization.yaml"#, r#"resources:
+"#,
+            )
+            .with(
+                r#"base/kustomization.yaml"#,
+                r#"resources:
 - deploy.yaml
 - svc.yaml
 configMapGenerator:
 - name: cfg
   literals: [A=1]
-"#)
-            .with(r#"base/svc.yaml"#, r#"apiVersion: v1
+"#,
+            )
+            .with(
+                r#"base/svc.yaml"#,
+                r#"apiVersion: v1
 kind: Service
 metadata:
   name: web
@@ -705,8 +871,11 @@ spec:
   selector: {app: web}
   ports:
   - port: 80
-"#)
-            .with(r#"ov1/kustomization.yaml"#, r#"resources: [../base]
+"#,
+            )
+            .with(
+                r#"ov1/kustomization.yaml"#,
+                r#"resources: [../base]
 namePrefix: dev-
 nameSuffix: -x
 namespace: dev
@@ -747,8 +916,8 @@ patches:
     - op: add
       path: /spec/type
       value: NodePort
-"#)
-            ;
+"#,
+            );
         let want = r#"apiVersion: v1
 data:
   A: "1"
@@ -850,23 +1019,33 @@ spec:
         check(&l, r#"ov1"#, want);
     }
 
-
     #[test]
     fn components_apply_in_order() {
         let l = MemLoader::new()
-            .with(r#"comp/base/cm.yaml"#, r#"apiVersion: v1
+            .with(
+                r#"comp/base/cm.yaml"#,
+                r#"apiVersion: v1
 kind: ConfigMap
 metadata: {name: conf}
 data: {a: "1"}
-"#)
-            .with(r#"comp/base/kustomization.yaml"#, r#"resources: [cm.yaml]
-"#)
-            .with(r#"comp/c1/extra.yaml"#, r#"apiVersion: v1
+"#,
+            )
+            .with(
+                r#"comp/base/kustomization.yaml"#,
+                r#"resources: [cm.yaml]
+"#,
+            )
+            .with(
+                r#"comp/c1/extra.yaml"#,
+                r#"apiVersion: v1
 kind: Secret
 metadata: {name: extra}
 stringData: {x: y}
-"#)
-            .with(r#"comp/c1/kustomization.yaml"#, r#"apiVersion: kustomize.config.k8s.io/v1alpha1
+"#,
+            )
+            .with(
+                r#"comp/c1/kustomization.yaml"#,
+                r#"apiVersion: kustomize.config.k8s.io/v1alpha1
 kind: Component
 resources: [extra.yaml]
 namePrefix: c1-
@@ -876,20 +1055,26 @@ patches:
     kind: ConfigMap
     metadata: {name: conf}
     data: {b: "2"}
-"#)
-            .with(r#"comp/c2/kustomization.yaml"#, r#"apiVersion: kustomize.config.k8s.io/v1alpha1
+"#,
+            )
+            .with(
+                r#"comp/c2/kustomization.yaml"#,
+                r#"apiVersion: kustomize.config.k8s.io/v1alpha1
 kind: Component
 commonLabels: {comp: two}
 configMapGenerator:
 - name: conf
   behavior: merge
   literals: [c=3]
-"#)
-            .with(r#"comp/ov/kustomization.yaml"#, r#"resources: [../base]
+"#,
+            )
+            .with(
+                r#"comp/ov/kustomization.yaml"#,
+                r#"resources: [../base]
 components: [../c1, ../c2]
 namespace: cns
-"#)
-            ;
+"#,
+            );
         let want = r#"apiVersion: v1
 data:
   a: "1"
@@ -915,11 +1100,12 @@ stringData:
         check(&l, r#"comp/ov"#, want);
     }
 
-
     #[test]
     fn generator_behaviors_across_overlays() {
         let l = MemLoader::new()
-            .with(r#"gb/base/kustomization.yaml"#, r#"namePrefix: b-
+            .with(
+                r#"gb/base/kustomization.yaml"#,
+                r#"namePrefix: b-
 namespace: bns
 configMapGenerator:
 - name: cfg
@@ -929,8 +1115,11 @@ secretGenerator:
 - name: sec
   literals: [p=q]
 resources: [pod.yaml]
-"#)
-            .with(r#"gb/base/pod.yaml"#, r#"apiVersion: v1
+"#,
+            )
+            .with(
+                r#"gb/base/pod.yaml"#,
+                r#"apiVersion: v1
 kind: Pod
 metadata: {name: pod}
 spec:
@@ -938,8 +1127,11 @@ spec:
   - name: c
     image: x
     envFrom: [{configMapRef: {name: cfg}}, {secretRef: {name: sec}}]
-"#)
-            .with(r#"gb/ov/kustomization.yaml"#, r#"resources: [../base]
+"#,
+            )
+            .with(
+                r#"gb/ov/kustomization.yaml"#,
+                r#"resources: [../base]
 namePrefix: o-
 configMapGenerator:
 - name: cfg
@@ -951,15 +1143,18 @@ secretGenerator:
   namespace: bns
   behavior: replace
   literals: [r=s]
-"#)
-            .with(r#"gb/ov2/kustomization.yaml"#, r#"resources: [../ov]
+"#,
+            )
+            .with(
+                r#"gb/ov2/kustomization.yaml"#,
+                r#"resources: [../ov]
 configMapGenerator:
 - name: b-cfg
   namespace: bns
   behavior: merge
   literals: [d=5]
-"#)
-            ;
+"#,
+            );
         let want = r#"apiVersion: v1
 data:
   a: "1"
@@ -1000,14 +1195,18 @@ spec:
         check(&l, r#"gb/ov2"#, want);
     }
 
-
     #[test]
     fn same_base_twice_with_prefixes() {
         let l = MemLoader::new()
-            .with(r#"dia/base/kustomization.yaml"#, r#"resources: [pod.yaml]
+            .with(
+                r#"dia/base/kustomization.yaml"#,
+                r#"resources: [pod.yaml]
 configMapGenerator: [{name: cfg, literals: [x=1]}]
-"#)
-            .with(r#"dia/base/pod.yaml"#, r#"apiVersion: v1
+"#,
+            )
+            .with(
+                r#"dia/base/pod.yaml"#,
+                r#"apiVersion: v1
 kind: Pod
 metadata: {name: pod}
 spec:
@@ -1020,19 +1219,28 @@ spec:
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: sa}
-"#)
-            .with(r#"dia/a/kustomization.yaml"#, r#"resources: [../base]
+"#,
+            )
+            .with(
+                r#"dia/a/kustomization.yaml"#,
+                r#"resources: [../base]
 namePrefix: a-
 configMapGenerator: [{name: cfg, behavior: merge, literals: [y=a]}]
-"#)
-            .with(r#"dia/b/kustomization.yaml"#, r#"resources: [../base]
+"#,
+            )
+            .with(
+                r#"dia/b/kustomization.yaml"#,
+                r#"resources: [../base]
 namePrefix: b-
 namespace: bns
-"#)
-            .with(r#"dia/top/kustomization.yaml"#, r#"resources: [../a, ../b]
+"#,
+            )
+            .with(
+                r#"dia/top/kustomization.yaml"#,
+                r#"resources: [../a, ../b]
 nameSuffix: -t
-"#)
-            ;
+"#,
+            );
         let want = r#"apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -1090,15 +1298,19 @@ spec:
         check(&l, r#"dia/top"#, want);
     }
 
-
     #[test]
     fn name_references_with_prefix_and_namespace() {
         let l = MemLoader::new()
-            .with(r#"refs/kustomization.yaml"#, r#"resources: [r.yaml]
+            .with(
+                r#"refs/kustomization.yaml"#,
+                r#"resources: [r.yaml]
 namePrefix: p-
 namespace: ns
-"#)
-            .with(r#"refs/r.yaml"#, r#"apiVersion: apps/v1
+"#,
+            )
+            .with(
+                r#"refs/r.yaml"#,
+                r#"apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: ss}
 spec:
@@ -1203,8 +1415,8 @@ kind: APIService
 metadata: {name: v1.x.io}
 spec:
   service: {name: svc, namespace: default}
-"#)
-            ;
+"#,
+            );
         let want = r#"apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
@@ -1386,11 +1598,12 @@ metadata:
         check(&l, r#"refs"#, want);
     }
 
-
     #[test]
     fn legacy_vars() {
         let l = MemLoader::new()
-            .with(r#"vars/kustomization.yaml"#, r#"resources: [r.yaml]
+            .with(
+                r#"vars/kustomization.yaml"#,
+                r#"resources: [r.yaml]
 namePrefix: p-
 vars:
 - name: SVC
@@ -1403,8 +1616,11 @@ vars:
   objref: {kind: Deployment, name: web, apiVersion: apps/v1}
   fieldref:
     fieldpath: spec.template.spec.containers[0].image
-"#)
-            .with(r#"vars/r.yaml"#, r#"apiVersion: v1
+"#,
+            )
+            .with(
+                r#"vars/r.yaml"#,
+                r#"apiVersion: v1
 kind: Service
 metadata: {name: db}
 spec:
@@ -1422,8 +1638,8 @@ spec:
         command: ["run", "--db=$(SVC):$(PORT)", "$(IMG)", "$$(SVC)", "$(UNKNOWN)"]
         env:
         - {name: P, value: "$(PORT)"}
-"#)
-            ;
+"#,
+            );
         let want = r#"apiVersion: v1
 kind: Service
 metadata:
@@ -1457,11 +1673,12 @@ spec:
         check(&l, r#"vars"#, want);
     }
 
-
     #[test]
     fn replacements() {
         let l = MemLoader::new()
-            .with(r#"x_repl/deploy.yaml"#, r#"apiVersion: apps/v1
+            .with(
+                r#"x_repl/deploy.yaml"#,
+                r#"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -1496,8 +1713,11 @@ spec:
           sources:
           - configMap: {name: cfg}
           - secret: {name: sec}
-"#)
-            .with(r#"x_repl/kustomization.yaml"#, r#"resources: [deploy.yaml]
+"#,
+            )
+            .with(
+                r#"x_repl/kustomization.yaml"#,
+                r#"resources: [deploy.yaml]
 configMapGenerator: [{name: src, literals: [v=hello]}]
 replacements:
 - source: {kind: ConfigMap, name: src}
@@ -1511,8 +1731,8 @@ replacements:
   - select: {labelSelector: app=web}
     fieldPaths: [metadata.labels.v]
     options: {create: true}
-"#)
-            ;
+"#,
+            );
         let want = r#"apiVersion: v1
 data:
   v: hello

@@ -64,7 +64,11 @@ impl FieldSpec {
     /// Builds a field spec.
     pub fn new(group: &str, version: &str, kind: &str, path: &str, create: bool) -> Self {
         FieldSpec {
-            gvk: Gvk { group: group.into(), version: version.into(), kind: kind.into() },
+            gvk: Gvk {
+                group: group.into(),
+                version: version.into(),
+                kind: kind.into(),
+            },
             path: path.into(),
             segs: split_path(path),
             create,
@@ -94,7 +98,9 @@ pub fn split_path(path: &str) -> Vec<String> {
     }
     out.push(cur);
     // a `[]` suffix (kept) marks a sequence, which the walker never creates
-    out.into_iter().filter(|s| !s.is_empty() && s != "[]").collect()
+    out.into_iter()
+        .filter(|s| !s.is_empty() && s != "[]")
+        .collect()
 }
 
 /// Callback of [`walk`]: the parent map and the key of a visited field.
@@ -116,7 +122,9 @@ pub fn walk(
             Ok(())
         }
         Value::Object(map) => {
-            let Some((first, rest)) = segs.split_first() else { return Ok(()) };
+            let Some((first, rest)) = segs.split_first() else {
+                return Ok(());
+            };
             let (first, is_seq) = match first.strip_suffix("[]") {
                 Some(name) => (name, true),
                 None => (first.as_str(), false),
@@ -188,7 +196,14 @@ struct RawBackRef {
 
 impl From<RawBackRef> for NameBackRef {
     fn from(r: RawBackRef) -> Self {
-        NameBackRef { gvk: Gvk { group: r.group, version: r.version, kind: r.kind }, field_specs: r.field_specs }
+        NameBackRef {
+            gvk: Gvk {
+                group: r.group,
+                version: r.version,
+                kind: r.kind,
+            },
+            field_specs: r.field_specs,
+        }
     }
 }
 
@@ -301,7 +316,14 @@ fn fs(group: &str, version: &str, kind: &str, path: &str, create: bool) -> Field
 }
 
 fn backref(group: &str, version: &str, kind: &str, specs: Vec<FieldSpec>) -> NameBackRef {
-    NameBackRef { gvk: Gvk { group: group.into(), version: version.into(), kind: kind.into() }, field_specs: specs }
+    NameBackRef {
+        gvk: Gvk {
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+        },
+        field_specs: specs,
+    }
 }
 
 fn pod_refs(suffixes: &[&str]) -> Vec<FieldSpec> {
@@ -315,11 +337,20 @@ fn pod_refs(suffixes: &[&str]) -> Vec<FieldSpec> {
 }
 
 fn pod_refs_2(suffix: &str) -> Vec<FieldSpec> {
-    POD_HOLDERS_2.iter().map(|(k, p)| fs("", "", k, &format!("{p}/{suffix}"), false)).collect()
+    POD_HOLDERS_2
+        .iter()
+        .map(|(k, p)| fs("", "", k, &format!("{p}/{suffix}"), false))
+        .collect()
 }
 
 fn build_default() -> TransformerConfig {
-    let workloads_template = ["ReplicationController", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"];
+    let workloads_template = [
+        "ReplicationController",
+        "Deployment",
+        "ReplicaSet",
+        "DaemonSet",
+        "StatefulSet",
+    ];
 
     // commonLabels: metadata, selectors, templates
     let mut common_labels = vec![
@@ -330,11 +361,41 @@ fn build_default() -> TransformerConfig {
         fs("", "", "DaemonSet", "spec/selector/matchLabels", true),
         fs("apps", "", "StatefulSet", "spec/selector/matchLabels", true),
         fs("batch", "", "Job", "spec/selector/matchLabels", false),
-        fs("batch", "", "CronJob", "spec/jobTemplate/spec/selector/matchLabels", false),
-        fs("policy", "", "PodDisruptionBudget", "spec/selector/matchLabels", false),
-        fs("networking.k8s.io", "", "NetworkPolicy", "spec/podSelector/matchLabels", false),
-        fs("networking.k8s.io", "", "NetworkPolicy", "spec/ingress/from/podSelector/matchLabels", false),
-        fs("networking.k8s.io", "", "NetworkPolicy", "spec/egress/to/podSelector/matchLabels", false),
+        fs(
+            "batch",
+            "",
+            "CronJob",
+            "spec/jobTemplate/spec/selector/matchLabels",
+            false,
+        ),
+        fs(
+            "policy",
+            "",
+            "PodDisruptionBudget",
+            "spec/selector/matchLabels",
+            false,
+        ),
+        fs(
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/podSelector/matchLabels",
+            false,
+        ),
+        fs(
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/ingress/from/podSelector/matchLabels",
+            false,
+        ),
+        fs(
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/egress/to/podSelector/matchLabels",
+            false,
+        ),
     ];
     for k in ["Deployment", "StatefulSet"] {
         for aff in ["podAffinity", "podAntiAffinity"] {
@@ -353,40 +414,125 @@ fn build_default() -> TransformerConfig {
                 false,
             ));
         }
-        common_labels.push(fs("apps", "", k, "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", false));
+        common_labels.push(fs(
+            "apps",
+            "",
+            k,
+            "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+            false,
+        ));
     }
     let template_labels = vec![
-        fs("", "v1", "ReplicationController", "spec/template/metadata/labels", true),
+        fs(
+            "",
+            "v1",
+            "ReplicationController",
+            "spec/template/metadata/labels",
+            true,
+        ),
         fs("", "", "Deployment", "spec/template/metadata/labels", true),
         fs("", "", "ReplicaSet", "spec/template/metadata/labels", true),
         fs("", "", "DaemonSet", "spec/template/metadata/labels", true),
-        fs("apps", "", "StatefulSet", "spec/template/metadata/labels", true),
-        fs("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),
+        fs(
+            "apps",
+            "",
+            "StatefulSet",
+            "spec/template/metadata/labels",
+            true,
+        ),
+        fs(
+            "apps",
+            "",
+            "StatefulSet",
+            "spec/volumeClaimTemplates[]/metadata/labels",
+            true,
+        ),
         fs("batch", "", "Job", "spec/template/metadata/labels", true),
-        fs("batch", "", "CronJob", "spec/jobTemplate/metadata/labels", true),
-        fs("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/labels", true),
+        fs(
+            "batch",
+            "",
+            "CronJob",
+            "spec/jobTemplate/metadata/labels",
+            true,
+        ),
+        fs(
+            "batch",
+            "",
+            "CronJob",
+            "spec/jobTemplate/spec/template/metadata/labels",
+            true,
+        ),
     ];
     common_labels.push(fs("", "", "", "metadata/labels", true));
     merge_specs(&mut common_labels, &template_labels.clone());
 
     let mut common_annotations = vec![fs("", "", "", "metadata/annotations", true)];
-    common_annotations.push(fs("", "v1", "ReplicationController", "spec/template/metadata/annotations", true));
+    common_annotations.push(fs(
+        "",
+        "v1",
+        "ReplicationController",
+        "spec/template/metadata/annotations",
+        true,
+    ));
     for k in &workloads_template[1..] {
         common_annotations.push(fs("", "", k, "spec/template/metadata/annotations", true));
     }
-    common_annotations.push(fs("batch", "", "Job", "spec/template/metadata/annotations", true));
-    common_annotations.push(fs("batch", "", "CronJob", "spec/jobTemplate/metadata/annotations", true));
-    common_annotations.push(fs("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/annotations", true));
+    common_annotations.push(fs(
+        "batch",
+        "",
+        "Job",
+        "spec/template/metadata/annotations",
+        true,
+    ));
+    common_annotations.push(fs(
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/metadata/annotations",
+        true,
+    ));
+    common_annotations.push(fs(
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/spec/template/metadata/annotations",
+        true,
+    ));
 
     let namespace = vec![
         fs("", "", "", "metadata/namespace", true),
         fs("", "v1", "Namespace", "metadata/name", true),
-        fs("apiregistration.k8s.io", "", "APIService", "spec/service/namespace", true),
-        fs("apiextensions.k8s.io", "", "CustomResourceDefinition", "spec/conversion/webhook/clientConfig/service/namespace", false),
+        fs(
+            "apiregistration.k8s.io",
+            "",
+            "APIService",
+            "spec/service/namespace",
+            true,
+        ),
+        fs(
+            "apiextensions.k8s.io",
+            "",
+            "CustomResourceDefinition",
+            "spec/conversion/webhook/clientConfig/service/namespace",
+            false,
+        ),
     ];
 
     // name references
-    let scale = |k: &str| backref("", "", k, vec![fs("", "", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name", false)]);
+    let scale = |k: &str| {
+        backref(
+            "",
+            "",
+            k,
+            vec![fs(
+                "",
+                "",
+                "HorizontalPodAutoscaler",
+                "spec/scaleTargetRef/name",
+                false,
+            )],
+        )
+    };
     let mut cm = pod_refs(&[
         "volumes/configMap/name",
         "containers/env/valueFrom/configMapKeyRef/name",
@@ -399,7 +545,13 @@ fn build_default() -> TransformerConfig {
         fs("", "", "Node", "spec/configSource/configMap", false),
         fs("", "", "Role", "rules/resourceNames", false),
         fs("", "", "ClusterRole", "rules/resourceNames", false),
-        fs("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap", false),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+            false,
+        ),
     ]);
     let mut secret = pod_refs(&[
         "volumes/secret/secretName",
@@ -412,9 +564,27 @@ fn build_default() -> TransformerConfig {
     ]);
     secret.extend([
         fs("", "", "Ingress", "spec/tls/secretName", false),
-        fs("", "", "Ingress", "metadata/annotations/ingress.kubernetes.io\\/auth-secret", false),
-        fs("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret", false),
-        fs("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret", false),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
+            false,
+        ),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
+            false,
+        ),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
+            false,
+        ),
         fs("", "", "ServiceAccount", "imagePullSecrets/name", false),
         fs("", "", "StorageClass", "parameters/secretName", false),
         fs("", "", "StorageClass", "parameters/adminSecretName", false),
@@ -422,18 +592,60 @@ fn build_default() -> TransformerConfig {
         fs("", "", "StorageClass", "parameters/secretRef", false),
         fs("", "", "Role", "rules/resourceNames", false),
         fs("", "", "ClusterRole", "rules/resourceNames", false),
-        fs("serving.knative.dev", "v1", "Service", "spec/template/spec/containers/env/valueFrom/secretKeyRef/name", false),
-        fs("", "", "PersistentVolume", "spec/azureFile/secretName", false),
+        fs(
+            "serving.knative.dev",
+            "v1",
+            "Service",
+            "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+            false,
+        ),
+        fs(
+            "",
+            "",
+            "PersistentVolume",
+            "spec/azureFile/secretName",
+            false,
+        ),
     ]);
     let service = vec![
         fs("apps", "", "StatefulSet", "spec/serviceName", false),
-        fs("", "", "Ingress", "spec/rules/http/paths/backend/serviceName", false),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "spec/rules/http/paths/backend/serviceName",
+            false,
+        ),
         fs("", "", "Ingress", "spec/backend/serviceName", false),
-        fs("", "", "Ingress", "spec/rules/http/paths/backend/service/name", false),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "spec/rules/http/paths/backend/service/name",
+            false,
+        ),
         fs("", "", "Ingress", "spec/defaultBackend/service/name", false),
-        fs("apiregistration.k8s.io", "", "APIService", "spec/service/name", false),
-        fs("admissionregistration.k8s.io", "", "ValidatingWebhookConfiguration", "webhooks/clientConfig/service", false),
-        fs("admissionregistration.k8s.io", "", "MutatingWebhookConfiguration", "webhooks/clientConfig/service", false),
+        fs(
+            "apiregistration.k8s.io",
+            "",
+            "APIService",
+            "spec/service/name",
+            false,
+        ),
+        fs(
+            "admissionregistration.k8s.io",
+            "",
+            "ValidatingWebhookConfiguration",
+            "webhooks/clientConfig/service",
+            false,
+        ),
+        fs(
+            "admissionregistration.k8s.io",
+            "",
+            "MutatingWebhookConfiguration",
+            "webhooks/clientConfig/service",
+            false,
+        ),
         fs("", "", "HTTPRoute", "spec/rules/backendRefs/name", false),
     ];
     let rbac = "rbac.authorization.k8s.io";
@@ -442,7 +654,13 @@ fn build_default() -> TransformerConfig {
         fs(rbac, "", "ClusterRoleBinding", "subjects", false),
     ];
     sa.extend(pod_refs_2("serviceAccountName"));
-    let mut pv_refs = vec![fs("", "", "PersistentVolumeClaim", "spec/volumeName", false)];
+    let mut pv_refs = vec![fs(
+        "",
+        "",
+        "PersistentVolumeClaim",
+        "spec/volumeName",
+        false,
+    )];
     pv_refs.push(fs("", "", "ClusterRole", "rules/resourceNames", false));
     let name_reference = vec![
         scale("Deployment"),
@@ -452,15 +670,28 @@ fn build_default() -> TransformerConfig {
         backref("", "v1", "ConfigMap", cm),
         backref("", "v1", "Secret", secret),
         backref("", "v1", "Service", service),
-        backref(rbac, "", "Role", vec![fs(rbac, "", "RoleBinding", "roleRef/name", false)]),
+        backref(
+            rbac,
+            "",
+            "Role",
+            vec![fs(rbac, "", "RoleBinding", "roleRef/name", false)],
+        ),
         backref(
             rbac,
             "",
             "ClusterRole",
-            vec![fs(rbac, "", "RoleBinding", "roleRef/name", false), fs(rbac, "", "ClusterRoleBinding", "roleRef/name", false)],
+            vec![
+                fs(rbac, "", "RoleBinding", "roleRef/name", false),
+                fs(rbac, "", "ClusterRoleBinding", "roleRef/name", false),
+            ],
         ),
         backref("", "v1", "ServiceAccount", sa),
-        backref("", "v1", "PersistentVolumeClaim", pod_refs_2("volumes/persistentVolumeClaim/claimName")),
+        backref(
+            "",
+            "v1",
+            "PersistentVolumeClaim",
+            pod_refs_2("volumes/persistentVolumeClaim/claimName"),
+        ),
         backref("", "v1", "PersistentVolume", pv_refs),
         backref(
             "storage.k8s.io",
@@ -468,12 +699,34 @@ fn build_default() -> TransformerConfig {
             "StorageClass",
             vec![
                 fs("", "", "PersistentVolume", "spec/storageClassName", false),
-                fs("", "", "PersistentVolumeClaim", "spec/storageClassName", false),
-                fs("", "", "StatefulSet", "spec/volumeClaimTemplates/spec/storageClassName", false),
+                fs(
+                    "",
+                    "",
+                    "PersistentVolumeClaim",
+                    "spec/storageClassName",
+                    false,
+                ),
+                fs(
+                    "",
+                    "",
+                    "StatefulSet",
+                    "spec/volumeClaimTemplates/spec/storageClassName",
+                    false,
+                ),
             ],
         ),
-        backref("scheduling.k8s.io", "v1", "PriorityClass", pod_refs_2("priorityClassName")),
-        backref("networking.k8s.io/v1", "v1", "IngressClass", vec![fs("", "", "Ingress", "spec/ingressClassName", false)]),
+        backref(
+            "scheduling.k8s.io",
+            "v1",
+            "PriorityClass",
+            pod_refs_2("priorityClassName"),
+        ),
+        backref(
+            "networking.k8s.io/v1",
+            "v1",
+            "IngressClass",
+            vec![fs("", "", "Ingress", "spec/ingressClassName", false)],
+        ),
     ];
 
     // var references
@@ -502,7 +755,13 @@ fn build_default() -> TransformerConfig {
         fs("", "", "Ingress", "spec/tls/secretName", false),
         fs("", "", "Service", "spec/ports/port", false),
         fs("", "", "Service", "spec/ports/targetPort", false),
-        fs("", "", "StatefulSet", "spec/volumeClaimTemplates/spec/nfs/server", false),
+        fs(
+            "",
+            "",
+            "StatefulSet",
+            "spec/volumeClaimTemplates/spec/nfs/server",
+            false,
+        ),
         fs("", "", "PersistentVolume", "spec/nfs/server", false),
         fs("", "", "", "metadata/labels", false),
         fs("", "", "", "metadata/annotations", false),
@@ -514,10 +773,15 @@ fn build_default() -> TransformerConfig {
         fs("", "", "", "spec/template/spec/containers/image", false),
         fs("", "", "", "spec/template/spec/initContainers/image", false),
     ];
-    let replicas = ["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"]
-        .iter()
-        .map(|k| fs("", "", k, "spec/replicas", true))
-        .collect();
+    let replicas = [
+        "Deployment",
+        "StatefulSet",
+        "ReplicaSet",
+        "ReplicationController",
+    ]
+    .iter()
+    .map(|k| fs("", "", k, "spec/replicas", true))
+    .collect();
 
     TransformerConfig {
         name_prefix: vec![fs("", "", "", "metadata/name", false)],
@@ -554,7 +818,12 @@ mod tests {
     #[case(json!({"kind": "x"}), "metadata/labels", true, 1)]
     #[case(json!({"spec": {}}), "spec/volumeClaimTemplates[]/metadata/labels", true, 0)]
     #[case(json!({"spec": {"volumeClaimTemplates": [{}, {}]}}), "spec/volumeClaimTemplates[]/metadata/labels", true, 2)]
-    fn walks(#[case] mut doc: Value, #[case] path: &str, #[case] create: bool, #[case] visits: usize) {
+    fn walks(
+        #[case] mut doc: Value,
+        #[case] path: &str,
+        #[case] create: bool,
+        #[case] visits: usize,
+    ) {
         let mut n = 0;
         walk(&mut doc, &split_path(path), create, &mut |_, _| {
             n += 1;
@@ -567,8 +836,18 @@ mod tests {
     #[test]
     fn default_config_has_core_refs() {
         let c = TransformerConfig::default_config();
-        let cm = c.name_reference.iter().find(|b| b.gvk.kind == "ConfigMap").unwrap();
-        assert!(cm.field_specs.iter().any(|f| f.gvk.kind == "CronJob" && f.path.ends_with("configMap/name")));
-        assert!(c.common_labels.iter().any(|f| f.path == "spec/selector/matchLabels" && f.create));
+        let cm = c
+            .name_reference
+            .iter()
+            .find(|b| b.gvk.kind == "ConfigMap")
+            .unwrap();
+        assert!(cm
+            .field_specs
+            .iter()
+            .any(|f| f.gvk.kind == "CronJob" && f.path.ends_with("configMap/name")));
+        assert!(c
+            .common_labels
+            .iter()
+            .any(|f| f.path == "spec/selector/matchLabels" && f.create));
     }
 }

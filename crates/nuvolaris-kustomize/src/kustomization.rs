@@ -25,16 +25,45 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// File names kustomize recognises as a kustomization, in lookup order.
-pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const KUSTOMIZATION_FILES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Every top-level field kustomize v5 accepts.
 const KNOWN_FIELDS: &[&str] = &[
-    "apiVersion", "kind", "metadata", "openapi", "namePrefix", "nameSuffix", "namespace",
-    "commonLabels", "labels", "commonAnnotations", "patchesStrategicMerge", "patchesJson6902",
-    "patches", "images", "imageTags", "replacements", "replicas", "vars", "sortOptions",
-    "resources", "components", "crds", "bases", "configMapGenerator", "secretGenerator",
-    "helmGlobals", "helmCharts", "helmChartInflationGenerator", "generatorOptions",
-    "configurations", "generators", "transformers", "validators", "buildMetadata",
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
 ];
 
 /// A string map that also accepts YAML scalars (numbers, booleans) as strings.
@@ -47,9 +76,15 @@ fn de_string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Error>
         let s = match v {
             Value::String(s) => s,
             Value::Null => String::new(),
-            Value::Bool(_) => return Err(serde::de::Error::custom(format!("json: cannot unmarshal bool into a string (key '{k}')"))),
+            Value::Bool(_) => {
+                return Err(serde::de::Error::custom(format!(
+                    "json: cannot unmarshal bool into a string (key '{k}')"
+                )))
+            }
             Value::Number(_) => {
-                return Err(serde::de::Error::custom(format!("json: cannot unmarshal number into a string (key '{k}')")))
+                return Err(serde::de::Error::custom(format!(
+                    "json: cannot unmarshal number into a string (key '{k}')"
+                )))
             }
             other => {
                 return Err(serde::de::Error::custom(format!(
@@ -67,9 +102,21 @@ fn de_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s,
-        Some(Value::Number(_)) => return Err(serde::de::Error::custom("json: cannot unmarshal number into a string field")),
-        Some(Value::Bool(_)) => return Err(serde::de::Error::custom("json: cannot unmarshal bool into a string field")),
-        Some(_) => return Err(serde::de::Error::custom("json: cannot unmarshal object into a string field")),
+        Some(Value::Number(_)) => {
+            return Err(serde::de::Error::custom(
+                "json: cannot unmarshal number into a string field",
+            ))
+        }
+        Some(Value::Bool(_)) => {
+            return Err(serde::de::Error::custom(
+                "json: cannot unmarshal bool into a string field",
+            ))
+        }
+        Some(_) => {
+            return Err(serde::de::Error::custom(
+                "json: cannot unmarshal object into a string field",
+            ))
+        }
     })
 }
 
@@ -396,8 +443,11 @@ impl Kustomization {
                 });
             }
         }
-        let mut k: Kustomization = serde_json::from_value(Value::Object(v))
-            .map_err(|e| Error::Kustomization { file: file.into(), message: e.to_string() })?;
+        let mut k: Kustomization =
+            serde_json::from_value(Value::Object(v)).map_err(|e| Error::Kustomization {
+                file: file.into(),
+                message: e.to_string(),
+            })?;
         // kustomize's FixKustomization: legacy fields folded into current ones.
         let bases = std::mem::take(&mut k.bases);
         k.resources.extend(bases);
@@ -425,7 +475,9 @@ mod tests {
     #[case(json!({"namePrefix": 1}), "cannot unmarshal number")]
     #[case(json!({"replicas": [{"name": "n", "count": "3"}]}), "invalid type")]
     fn rejects(#[case] v: Value, #[case] needle: &str) {
-        let e = Kustomization::from_value(v, "k.yaml").unwrap_err().to_string();
+        let e = Kustomization::from_value(v, "k.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(needle), "{e}");
     }
 

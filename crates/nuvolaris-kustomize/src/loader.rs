@@ -162,7 +162,9 @@ mod tests {
 
     #[test]
     fn mem_loader_dirs_and_files() {
-        let l = MemLoader::new().with("base/kustomization.yaml", "x").with("overlay/k.yaml", "y");
+        let l = MemLoader::new()
+            .with("base/kustomization.yaml", "x")
+            .with("overlay/k.yaml", "y");
         assert!(l.is_dir(Path::new("base")));
         assert!(l.is_dir(Path::new("overlay/../base")));
         assert!(!l.is_dir(Path::new("bas")));

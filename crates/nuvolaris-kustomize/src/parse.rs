@@ -38,9 +38,14 @@ pub fn parse_yaml(text: &[u8], file: &str) -> Result<Arc<Vec<Value>>, Error> {
             return Ok(docs.clone());
         }
     }
-    let s = std::str::from_utf8(text)
-        .map_err(|e| Error::Yaml { file: file.to_string(), message: format!("invalid UTF-8: {e}") })?;
-    let docs: Vec<Value> = crate::yaml::parse_documents(s, file)?.into_iter().filter(|d| !d.is_null()).collect();
+    let s = std::str::from_utf8(text).map_err(|e| Error::Yaml {
+        file: file.to_string(),
+        message: format!("invalid UTF-8: {e}"),
+    })?;
+    let docs: Vec<Value> = crate::yaml::parse_documents(s, file)?
+        .into_iter()
+        .filter(|d| !d.is_null())
+        .collect();
     let docs = Arc::new(docs);
     let mut g = cache.lock().unwrap_or_else(|e| e.into_inner());
     if g.len() > 512 {

@@ -35,7 +35,11 @@ impl Gvk {
     /// Builds a GVK from an `apiVersion` string and a kind.
     pub fn from_api_version(api_version: &str, kind: &str) -> Self {
         let (group, version) = split_api_version(api_version);
-        Gvk { group: group.to_string(), version: version.to_string(), kind: kind.to_string() }
+        Gvk {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+        }
     }
 
     /// The `apiVersion` string (`group/version` or `version`).
@@ -63,18 +67,42 @@ impl Gvk {
 
     /// The sort key string kustomize uses (`group_version_kind` with `~G`, `~V`, `~K` for blanks).
     pub fn sort_string(&self) -> String {
-        let g = if self.group.is_empty() { "~G" } else { &self.group };
-        let v = if self.version.is_empty() { "~V" } else { &self.version };
-        let k = if self.kind.is_empty() { "~K" } else { &self.kind };
+        let g = if self.group.is_empty() {
+            "~G"
+        } else {
+            &self.group
+        };
+        let v = if self.version.is_empty() {
+            "~V"
+        } else {
+            &self.version
+        };
+        let k = if self.kind.is_empty() {
+            "~K"
+        } else {
+            &self.kind
+        };
         format!("{g}_{v}_{k}")
     }
 }
 
 impl fmt::Display for Gvk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let k = if self.kind.is_empty() { "[noKind]" } else { &self.kind };
-        let v = if self.version.is_empty() { "[noVer]" } else { &self.version };
-        let g = if self.group.is_empty() { "[noGrp]" } else { &self.group };
+        let k = if self.kind.is_empty() {
+            "[noKind]"
+        } else {
+            &self.kind
+        };
+        let v = if self.version.is_empty() {
+            "[noVer]"
+        } else {
+            &self.version
+        };
+        let g = if self.group.is_empty() {
+            "[noGrp]"
+        } else {
+            &self.group
+        };
         write!(f, "{k}.{v}.{g}")
     }
 }
@@ -144,8 +172,16 @@ impl ResId {
 
 impl fmt::Display for ResId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = if self.name.is_empty() { "[noName]" } else { &self.name };
-        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
+        let n = if self.name.is_empty() {
+            "[noName]"
+        } else {
+            &self.name
+        };
+        let ns = if self.namespace.is_empty() {
+            "[noNs]"
+        } else {
+            &self.namespace
+        };
         write!(f, "{}/{n}.{ns}", self.gvk)
     }
 }
@@ -161,12 +197,24 @@ pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
         ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
         ("apiextensions.k8s.io", "CustomResourceDefinition"),
         ("apiregistration.k8s.io", "APIService"),
-        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+        (
+            "admissionregistration.k8s.io",
+            "MutatingWebhookConfiguration",
+        ),
+        (
+            "admissionregistration.k8s.io",
+            "ValidatingWebhookConfiguration",
+        ),
         ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+        (
+            "admissionregistration.k8s.io",
+            "ValidatingAdmissionPolicyBinding",
+        ),
         ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
-        ("admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"),
+        (
+            "admissionregistration.k8s.io",
+            "MutatingAdmissionPolicyBinding",
+        ),
         ("storage.k8s.io", "StorageClass"),
         ("storage.k8s.io", "CSIDriver"),
         ("storage.k8s.io", "CSINode"),
@@ -219,7 +267,11 @@ mod tests {
 
     #[test]
     fn default_namespace_folds() {
-        let a = ResId { gvk: Gvk::from_api_version("v1", "Service"), name: "s".into(), namespace: "".into() };
+        let a = ResId {
+            gvk: Gvk::from_api_version("v1", "Service"),
+            name: "s".into(),
+            namespace: "".into(),
+        };
         let mut b = a.clone();
         b.namespace = "default".into();
         assert!(a.equals(&b));

@@ -41,7 +41,9 @@ impl Behavior {
             "" | "create" => Ok(Behavior::Create),
             "replace" => Ok(Behavior::Replace),
             "merge" => Ok(Behavior::Merge),
-            other => Err(Error::build(format!("unknown generator behavior '{other}'"))),
+            other => Err(Error::build(format!(
+                "unknown generator behavior '{other}'"
+            ))),
         }
     }
 }
@@ -71,7 +73,10 @@ pub struct Resource {
 impl Resource {
     /// Wraps a document.
     pub fn new(obj: Value) -> Self {
-        Resource { obj, ..Default::default() }
+        Resource {
+            obj,
+            ..Default::default()
+        }
     }
 
     /// Current id.
@@ -81,7 +86,10 @@ impl Resource {
 
     /// Original id: the first previous id, else the current one.
     pub fn org_id(&self) -> ResId {
-        self.prev_ids.first().cloned().unwrap_or_else(|| self.cur_id())
+        self.prev_ids
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.cur_id())
     }
 
     /// Previous ids followed by the current id.
@@ -104,7 +112,10 @@ impl Resource {
 
     /// `apiVersion`.
     pub fn api_version(&self) -> &str {
-        self.obj.get("apiVersion").and_then(Value::as_str).unwrap_or("")
+        self.obj
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// `kind`.
@@ -114,12 +125,18 @@ impl Resource {
 
     /// `metadata.name`.
     pub fn name(&self) -> &str {
-        self.obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+        self.obj
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// `metadata.namespace`.
     pub fn namespace(&self) -> &str {
-        self.obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("")
+        self.obj
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// The `metadata` map, created when missing.
@@ -127,8 +144,12 @@ impl Resource {
         if !self.obj.is_object() {
             self.obj = Value::Object(Map::new());
         }
-        let Value::Object(o) = &mut self.obj else { unreachable!() };
-        let md = o.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(o) = &mut self.obj else {
+            unreachable!()
+        };
+        let md = o
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
         if !md.is_object() {
             *md = Value::Object(Map::new());
         }
@@ -137,7 +158,8 @@ impl Resource {
 
     /// Sets `metadata.name`.
     pub fn set_name(&mut self, name: &str) {
-        self.metadata_mut().insert("name".into(), Value::String(name.into()));
+        self.metadata_mut()
+            .insert("name".into(), Value::String(name.into()));
     }
 
     /// Sets `metadata.namespace` (removes it when empty).
@@ -152,10 +174,22 @@ impl Resource {
 
     /// A string map under metadata (`labels` or `annotations`).
     pub fn string_map(&self, field: &str) -> Vec<(String, String)> {
-        match self.obj.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_object) {
+        match self
+            .obj
+            .get("metadata")
+            .and_then(|m| m.get(field))
+            .and_then(Value::as_object)
+        {
             Some(m) => m
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| scalar_string(v))))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| scalar_string(v)),
+                    )
+                })
                 .collect(),
             None => Vec::new(),
         }
@@ -238,8 +272,12 @@ impl ResMap {
         let m = self.matching_any_id(id);
         match m.len() {
             1 => Ok(m[0]),
-            0 => Err(Error::build(format!("no matches for Id {id}; failed to find unique target for patch {id}"))),
-            _ => Err(Error::build(format!("multiple matches for Id {id}; failed to find unique target for patch {id}"))),
+            0 => Err(Error::build(format!(
+                "no matches for Id {id}; failed to find unique target for patch {id}"
+            ))),
+            _ => Err(Error::build(format!(
+                "multiple matches for Id {id}; failed to find unique target for patch {id}"
+            ))),
         }
     }
 

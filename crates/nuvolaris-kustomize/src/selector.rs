@@ -63,7 +63,10 @@ impl Selector {
         {
             return Ok(false);
         }
-        if !self.name.is_empty() && !re_match(&self.name, &org.name)? && !re_match(&self.name, &cur.name)? {
+        if !self.name.is_empty()
+            && !re_match(&self.name, &org.name)?
+            && !re_match(&self.name, &cur.name)?
+        {
             return Ok(false);
         }
         let gvk = &cur.gvk;
@@ -76,7 +79,9 @@ impl Selector {
         if !self.kind.is_empty() && !re_match(&self.kind, &gvk.kind)? {
             return Ok(false);
         }
-        if !self.label_selector.is_empty() && !label_selector_matches(&self.label_selector, &r.labels())? {
+        if !self.label_selector.is_empty()
+            && !label_selector_matches(&self.label_selector, &r.labels())?
+        {
             return Ok(false);
         }
         if !self.annotation_selector.is_empty()
@@ -122,7 +127,11 @@ enum Req {
 }
 
 fn parse_label_selector(sel: &str) -> Result<Vec<Req>, Error> {
-    let bad = || Error::build(format!("unable to parse requirement: invalid label selector '{sel}'"));
+    let bad = || {
+        Error::build(format!(
+            "unable to parse requirement: invalid label selector '{sel}'"
+        ))
+    };
     // split on commas outside parentheses
     let mut parts = Vec::new();
     let mut depth = 0i32;
@@ -160,7 +169,10 @@ fn parse_label_selector(sel: &str) -> Result<Vec<Req>, Error> {
             reqs.push(Req::NotIn(k, set_values(&rest).ok_or_else(bad)?));
         } else if let Some((k, rest)) = split_word(p, " in ") {
             reqs.push(Req::In(k, set_values(&rest).ok_or_else(bad)?));
-        } else if p.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+        } else if p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        {
             reqs.push(Req::Exists(p.to_string()));
         } else {
             return Err(bad());
@@ -170,17 +182,33 @@ fn parse_label_selector(sel: &str) -> Result<Vec<Req>, Error> {
 }
 
 fn split_word(p: &str, w: &str) -> Option<(String, String)> {
-    p.find(w).map(|i| (p[..i].trim().to_string(), p[i + w.len()..].trim().to_string()))
+    p.find(w).map(|i| {
+        (
+            p[..i].trim().to_string(),
+            p[i + w.len()..].trim().to_string(),
+        )
+    })
 }
 
 fn set_values(s: &str) -> Option<Vec<String>> {
     let inner = s.strip_prefix('(')?.strip_suffix(')')?;
-    Some(inner.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+    Some(
+        inner
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
+    )
 }
 
 /// Evaluates a Kubernetes label selector against key/value pairs.
 pub fn label_selector_matches(sel: &str, labels: &[(String, String)]) -> Result<bool, Error> {
-    let get = |k: &str| labels.iter().find(|(lk, _)| lk == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        labels
+            .iter()
+            .find(|(lk, _)| lk == k)
+            .map(|(_, v)| v.as_str())
+    };
     for r in parse_label_selector(sel)? {
         let ok = match &r {
             Req::Exists(k) => get(k).is_some(),
@@ -201,7 +229,10 @@ mod tests {
     use rstest::rstest;
 
     fn l(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[rstest]

@@ -87,12 +87,17 @@ pub fn parse(path: &str) -> Vec<Seg> {
 
 /// Reads the value at `segs` (first match).
 pub fn get<'a>(node: &'a Value, segs: &[Seg]) -> Option<&'a Value> {
-    let Some((first, rest)) = segs.split_first() else { return Some(node) };
+    let Some((first, rest)) = segs.split_first() else {
+        return Some(node);
+    };
     match (first, node) {
         (Seg::Field(f), Value::Object(o)) => get(o.get(f)?, rest),
         (Seg::Index(i), Value::Array(a)) => get(a.get(*i)?, rest),
         (Seg::Index(i), Value::Object(o)) => get(o.get(&i.to_string())?, rest),
-        (Seg::Match(k, v), Value::Array(a)) => a.iter().find(|e| field_str(e, k) == Some(v.as_str())).and_then(|e| get(e, rest)),
+        (Seg::Match(k, v), Value::Array(a)) => a
+            .iter()
+            .find(|e| field_str(e, k) == Some(v.as_str()))
+            .and_then(|e| get(e, rest)),
         (Seg::Any, Value::Array(a)) => a.iter().find_map(|e| get(e, rest)),
         (Seg::Any, Value::Object(o)) => o.values().find_map(|e| get(e, rest)),
         _ => None,
@@ -191,15 +196,32 @@ mod tests {
     #[test]
     fn gets_and_creates() {
         let mut doc = json!({"spec": {"containers": [{"name": "a", "image": "x"}]}});
-        assert_eq!(get(&doc, &parse("spec.containers.[name=a].image")), Some(&json!("x")));
-        assert_eq!(get(&doc, &parse("spec.containers.0.image")), Some(&json!("x")));
-        let n = visit(&mut doc, &parse("spec.containers.[name=b].image"), true, &mut |v| {
-            *v = json!("y");
-            Ok(())
-        })
+        assert_eq!(
+            get(&doc, &parse("spec.containers.[name=a].image")),
+            Some(&json!("x"))
+        );
+        assert_eq!(
+            get(&doc, &parse("spec.containers.0.image")),
+            Some(&json!("x"))
+        );
+        let n = visit(
+            &mut doc,
+            &parse("spec.containers.[name=b].image"),
+            true,
+            &mut |v| {
+                *v = json!("y");
+                Ok(())
+            },
+        )
         .unwrap();
         assert_eq!(n, 1);
-        assert_eq!(doc["spec"]["containers"][1], json!({"name": "b", "image": "y"}));
-        assert_eq!(visit(&mut doc, &parse("spec.nope"), false, &mut |_| Ok(())).unwrap(), 0);
+        assert_eq!(
+            doc["spec"]["containers"][1],
+            json!({"name": "b", "image": "y"})
+        );
+        assert_eq!(
+            visit(&mut doc, &parse("spec.nope"), false, &mut |_| Ok(())).unwrap(),
+            0
+        );
     }
 }

@@ -32,14 +32,19 @@ pub trait FileSource {
 }
 
 /// The generator options in effect: global ones merged into local ones (local keys win).
-pub fn merge_options(local: Option<&GeneratorOptions>, global: Option<&GeneratorOptions>) -> GeneratorOptions {
+pub fn merge_options(
+    local: Option<&GeneratorOptions>,
+    global: Option<&GeneratorOptions>,
+) -> GeneratorOptions {
     let mut out = local.cloned().unwrap_or_default();
     if let Some(g) = global {
         for (k, v) in &g.labels {
             out.labels.entry(k.clone()).or_insert_with(|| v.clone());
         }
         for (k, v) in &g.annotations {
-            out.annotations.entry(k.clone()).or_insert_with(|| v.clone());
+            out.annotations
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
         }
         if g.disable_name_suffix_hash == Some(true) {
             out.disable_name_suffix_hash = Some(true);
@@ -64,7 +69,9 @@ fn remove_quotes(s: &str) -> &str {
 pub fn parse_literal(src: &str) -> Result<(String, String), Error> {
     match src.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), remove_quotes(v).to_string())),
-        _ => Err(Error::build(format!("invalid literal source {src}, expected key=value"))),
+        _ => Err(Error::build(format!(
+            "invalid literal source {src}, expected key=value"
+        ))),
     }
 }
 
@@ -91,7 +98,8 @@ pub fn parse_file_source(src: &str) -> Result<(String, String), Error> {
 fn is_env_var_name(k: &str) -> bool {
     !k.is_empty()
         && !k.starts_with(|c: char| c.is_ascii_digit())
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
 }
 
 /// Parses an env file: `KEY=value` lines, `#` comments and blank lines skipped,
@@ -138,7 +146,10 @@ pub fn encode_base64(data: &[u8]) -> String {
 }
 
 fn is_valid_key(k: &str) -> bool {
-    !k.is_empty() && k.len() <= 253 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+    !k.is_empty()
+        && k.len() <= 253
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
 }
 
 /// Builds one generated ConfigMap (`secret == false`) or Secret.
@@ -177,7 +188,10 @@ pub fn generate(
             )));
         }
         if data.contains_key(&k) || binary.contains_key(&k) {
-            return Err(Error::build(format!("{what} {} illegally repeats the key `{k}`", args.name)));
+            return Err(Error::build(format!(
+                "{what} {} illegally repeats the key `{k}`",
+                args.name
+            )));
         }
         if secret {
             data.insert(k, Value::String(encode_base64(&v)));
@@ -206,7 +220,10 @@ pub fn generate(
     }
     let mut obj = Map::new();
     obj.insert("apiVersion".into(), Value::String("v1".into()));
-    obj.insert("kind".into(), Value::String(if secret { "Secret" } else { "ConfigMap" }.into()));
+    obj.insert(
+        "kind".into(),
+        Value::String(if secret { "Secret" } else { "ConfigMap" }.into()),
+    );
     obj.insert("metadata".into(), Value::Object(md));
     if !data.is_empty() {
         obj.insert("data".into(), Value::Object(data));
@@ -215,7 +232,11 @@ pub fn generate(
         obj.insert("binaryData".into(), Value::Object(binary));
     }
     if secret {
-        let t = if args.kind.is_empty() { "Opaque" } else { &args.kind };
+        let t = if args.kind.is_empty() {
+            "Opaque"
+        } else {
+            &args.kind
+        };
         obj.insert("type".into(), Value::String(t.into()));
     }
     if opts.immutable == Some(true) {
@@ -228,13 +249,23 @@ pub fn generate(
 }
 
 fn string_map(m: &StringMap) -> Value {
-    Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+    Value::Object(
+        m.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
 }
 
 fn merge_map_field(dst: &mut Resource, old: &Resource, field: &str) {
-    let Some(Value::Object(o)) = old.obj.get(field).cloned() else { return };
-    let Value::Object(d) = &mut dst.obj else { return };
-    let entry = d.entry(field.to_string()).or_insert_with(|| Value::Object(Map::new()));
+    let Some(Value::Object(o)) = old.obj.get(field).cloned() else {
+        return;
+    };
+    let Value::Object(d) = &mut dst.obj else {
+        return;
+    };
+    let entry = d
+        .entry(field.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
     if let Value::Object(e) = entry {
         let mut merged = o;
         for (k, v) in std::mem::take(e) {
@@ -257,7 +288,8 @@ fn merge_meta_map(dst: &mut Resource, old: &Resource, field: &str) {
         }
     }
     if !merged.is_empty() {
-        dst.metadata_mut().insert(field.into(), Value::Object(merged));
+        dst.metadata_mut()
+            .insert(field.into(), Value::Object(merged));
     }
 }
 
@@ -268,14 +300,18 @@ pub fn absorb(m: &mut ResMap, mut res: Resource) -> Result<(), Error> {
     match matches.len() {
         0 => match res.behavior {
             Behavior::Create => m.append(res),
-            _ => Err(Error::build(format!("id {id} does not exist; cannot merge or replace"))),
+            _ => Err(Error::build(format!(
+                "id {id} does not exist; cannot merge or replace"
+            ))),
         },
         1 => {
             let idx = matches[0];
             let old = m.items[idx].clone();
             match res.behavior {
                 Behavior::Create => {
-                    return Err(Error::build(format!("id {id} exists; behavior must be merge or replace")))
+                    return Err(Error::build(format!(
+                        "id {id} exists; behavior must be merge or replace"
+                    )))
                 }
                 Behavior::Replace => {}
                 Behavior::Merge => {
@@ -297,14 +333,20 @@ pub fn absorb(m: &mut ResMap, mut res: Resource) -> Result<(), Error> {
             m.items[idx] = res;
             Ok(())
         }
-        _ => Err(Error::build(format!("found multiple objects that could accept merge of {id}"))),
+        _ => Err(Error::build(format!(
+            "found multiple objects that could accept merge of {id}"
+        ))),
     }
 }
 
 /// Go's `json.Marshal` escaping of HTML-sensitive characters.
 fn go_json(v: &Value) -> String {
     let s = serde_json::to_string(v).unwrap_or_default();
-    s.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
+    s.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 fn sorted(v: &Value) -> Value {
@@ -312,7 +354,11 @@ fn sorted(v: &Value) -> Value {
         Value::Object(o) => {
             let mut keys: Vec<&String> = o.keys().collect();
             keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&o[k]))).collect())
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&o[k])))
+                    .collect(),
+            )
         }
         other => other.clone(),
     }
@@ -349,7 +395,11 @@ pub fn content_hash(obj: &Value) -> Result<String, Error> {
             let t = obj.get("type").and_then(Value::as_str).unwrap_or("");
             m.insert("type".into(), Value::String(t.into()));
         }
-        other => return Err(Error::build(format!("cannot compute hash for kind {other}"))),
+        other => {
+            return Err(Error::build(format!(
+                "cannot compute hash for kind {other}"
+            )))
+        }
     }
     let digest = Sha256::digest(go_json(&Value::Object(m)).as_bytes());
     let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
@@ -406,7 +456,8 @@ mod tests {
             ..Default::default()
         };
         let mut m = ResMap::new();
-        m.append(generate(&args, None, secret, &NoFiles).unwrap()).unwrap();
+        m.append(generate(&args, None, secret, &NoFiles).unwrap())
+            .unwrap();
         add_hashes(&mut m).unwrap();
         assert_eq!(m.items[0].name(), want);
     }
@@ -432,19 +483,39 @@ mod tests {
     #[test]
     fn env_files() {
         let got = parse_env(b"# c\n\nA=1\n  B=x=y\nC=\"q\"\r\n", "e").unwrap();
-        assert_eq!(got, vec![("A".into(), "1".into()), ("B".into(), "x=y".into()), ("C".into(), "\"q\"".into())]);
+        assert_eq!(
+            got,
+            vec![
+                ("A".into(), "1".into()),
+                ("B".into(), "x=y".into()),
+                ("C".into(), "\"q\"".into())
+            ]
+        );
         assert!(parse_env(b"1A=x", "e").is_err());
     }
 
     #[test]
     fn merge_behavior_keeps_old_keys() {
         let mut m = ResMap::new();
-        let base = GeneratorArgs { name: "c".into(), literals: vec!["a=1".into(), "b=2".into()], ..Default::default() };
-        m.append(generate(&base, None, false, &NoFiles).unwrap()).unwrap();
-        let over = GeneratorArgs { name: "c".into(), behavior: "merge".into(), literals: vec!["b=3".into()], ..Default::default() };
+        let base = GeneratorArgs {
+            name: "c".into(),
+            literals: vec!["a=1".into(), "b=2".into()],
+            ..Default::default()
+        };
+        m.append(generate(&base, None, false, &NoFiles).unwrap())
+            .unwrap();
+        let over = GeneratorArgs {
+            name: "c".into(),
+            behavior: "merge".into(),
+            literals: vec!["b=3".into()],
+            ..Default::default()
+        };
         absorb(&mut m, generate(&over, None, false, &NoFiles).unwrap()).unwrap();
         assert_eq!(m.items[0].obj["data"], json!({"a": "1", "b": "3"}));
-        let dup = GeneratorArgs { name: "c".into(), ..Default::default() };
+        let dup = GeneratorArgs {
+            name: "c".into(),
+            ..Default::default()
+        };
         assert!(absorb(&mut m, generate(&dup, None, false, &NoFiles).unwrap()).is_err());
     }
 }

@@ -49,7 +49,9 @@ pub fn split(image: &str) -> (&str, &str, &str) {
 
 /// True when `image` is `name` optionally followed by `@sha256` and/or `:tag` (kustomize `IsImageMatched`).
 pub fn matches(image: &str, name: &str) -> bool {
-    let Some(mut rest) = image.strip_prefix(name) else { return false };
+    let Some(mut rest) = image.strip_prefix(name) else {
+        return false;
+    };
     if let Some(r) = rest.strip_prefix("@sha256") {
         rest = r;
     }
@@ -57,7 +59,9 @@ pub fn matches(image: &str, name: &str) -> bool {
         return true;
     }
     match rest.strip_prefix(':') {
-        Some(tag) => tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.{}-".contains(c)),
+        Some(tag) => tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.{}-".contains(c)),
         None => false,
     }
 }
@@ -159,16 +163,30 @@ mod tests {
     }
 
     fn img(name: &str, new_name: &str, new_tag: &str, digest: &str) -> Image {
-        Image { name: name.into(), new_name: new_name.into(), new_tag: new_tag.into(), digest: digest.into(), ..Default::default() }
+        Image {
+            name: name.into(),
+            new_name: new_name.into(),
+            new_tag: new_tag.into(),
+            digest: digest.into(),
+            ..Default::default()
+        }
     }
 
     // Expectations from `kubectl kustomize` v5.8.1.
     #[rstest]
     #[case("nginx", img("nginx", "", "1.25", ""), Some("nginx:1.25"))]
     #[case("nginx:1.0", img("nginx", "my/nginx", "", ""), Some("my/nginx:1.0"))]
-    #[case("nginx:1.0", img("nginx", "", "", "sha256:ff"), Some("nginx@sha256:ff"))]
+    #[case(
+        "nginx:1.0",
+        img("nginx", "", "", "sha256:ff"),
+        Some("nginx@sha256:ff")
+    )]
     #[case("nginx@sha256:aa", img("nginx", "", "2", ""), Some("nginx:2"))]
-    #[case("localhost:5000/app:1", img("localhost:5000/app", "", "2", ""), Some("localhost:5000/app:2"))]
+    #[case(
+        "localhost:5000/app:1",
+        img("localhost:5000/app", "", "2", ""),
+        Some("localhost:5000/app:2")
+    )]
     #[case("nginxx:1", img("nginx", "", "2", ""), None)]
     #[case("nginx:1", img("nginx", "", "2", "sha256:d"), Some("nginx:2@sha256:d"))]
     fn rewrites(#[case] value: &str, #[case] i: Image, #[case] want: Option<&str>) {

@@ -25,7 +25,11 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 /// Adds every pair to the maps at `specs` in every resource (creating them where allowed).
-pub fn apply(m: &mut ResMap, pairs: &IndexMap<String, String>, specs: &[FieldSpec]) -> Result<(), Error> {
+pub fn apply(
+    m: &mut ResMap,
+    pairs: &IndexMap<String, String>,
+    specs: &[FieldSpec],
+) -> Result<(), Error> {
     if pairs.is_empty() {
         return Ok(());
     }
@@ -45,7 +49,9 @@ pub fn apply(m: &mut ResMap, pairs: &IndexMap<String, String>, specs: &[FieldSpe
                         *v = Value::Object(Map::new());
                         v
                     }
-                    None if fs.create => map.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new())),
+                    None if fs.create => map
+                        .entry(key.to_string())
+                        .or_insert_with(|| Value::Object(Map::new())),
                     _ => return Ok(()),
                 };
                 if let Value::Object(o) = target {
@@ -71,7 +77,8 @@ mod tests {
     fn run(doc: Value, specs: &[FieldSpec]) -> Value {
         let mut m = ResMap::new();
         m.append(Resource::new(doc)).unwrap();
-        let pairs: IndexMap<String, String> = [("zz".to_string(), "b".to_string())].into_iter().collect();
+        let pairs: IndexMap<String, String> =
+            [("zz".to_string(), "b".to_string())].into_iter().collect();
         apply(&mut m, &pairs, specs).unwrap();
         m.items.remove(0).obj
     }
@@ -91,7 +98,10 @@ mod tests {
         json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","labels":{"zz":"b"}}})
     )]
     fn common_labels(#[case] input: Value, #[case] want: Value) {
-        assert_eq!(run(input, &TransformerConfig::default_config().common_labels), want);
+        assert_eq!(
+            run(input, &TransformerConfig::default_config().common_labels),
+            want
+        );
     }
 
     #[test]
@@ -101,7 +111,10 @@ mod tests {
             &TransformerConfig::default_config().common_annotations,
         );
         assert_eq!(out["metadata"]["annotations"]["zz"], "b");
-        assert_eq!(out["spec"]["template"]["metadata"]["annotations"]["zz"], "b");
+        assert_eq!(
+            out["spec"]["template"]["metadata"]["annotations"]["zz"],
+            "b"
+        );
         assert!(out["spec"].get("selector").is_none());
     }
 }

@@ -52,7 +52,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn select<'c>(&self, old: &str, cands: &[&'c Cand], need_ns_too: bool) -> Result<Option<&'c Cand>, Error> {
+    fn select<'c>(
+        &self,
+        old: &str,
+        cands: &[&'c Cand],
+        need_ns_too: bool,
+    ) -> Result<Option<&'c Cand>, Error> {
         let mut c: Vec<&Cand> = cands
             .iter()
             .copied()
@@ -64,14 +69,17 @@ impl Ctx<'_> {
         }
         if !self.referrer_cur.gvk.is_cluster_scoped() {
             c.retain(|x| {
-                x.cur.gvk.is_cluster_scoped() || x.cur.gvk.kind == "ServiceAccount" || x.cur.ns_equals(&self.referrer_cur)
+                x.cur.gvk.is_cluster_scoped()
+                    || x.cur.gvk.kind == "ServiceAccount"
+                    || x.cur.ns_equals(&self.referrer_cur)
             });
         }
         if c.len() == 1 {
             return Ok(Some(c[0]));
         }
         c.retain(|x| {
-            same_ending(&x.prefixes, self.referrer_prefixes) && same_ending(&x.suffixes, self.referrer_suffixes)
+            same_ending(&x.prefixes, self.referrer_prefixes)
+                && same_ending(&x.suffixes, self.referrer_suffixes)
         });
         if c.len() == 1 {
             return Ok(Some(c[0]));
@@ -84,11 +92,16 @@ impl Ctx<'_> {
             return Ok(None);
         }
         let first = &c[0].cur;
-        if c.iter().all(|x| x.cur.name == first.name && (!need_ns_too || x.cur.namespace == first.namespace)) {
+        if c.iter().all(|x| {
+            x.cur.name == first.name && (!need_ns_too || x.cur.namespace == first.namespace)
+        }) {
             return Ok(Some(c[0]));
         }
         let ids: Vec<String> = c.iter().map(|x| x.cur.to_string()).collect();
-        Err(Error::build(format!("found multiple possible referrals: [{}]", ids.join(" "))))
+        Err(Error::build(format!(
+            "found multiple possible referrals: [{}]",
+            ids.join(" ")
+        )))
     }
 }
 
@@ -112,14 +125,27 @@ pub fn fix(m: &mut ResMap, refs: &[NameBackRef]) -> Result<(), Error> {
         return Ok(());
     }
     // final names/namespaces of candidates, read before mutation
-    let names: Vec<(String, String)> =
-        cands.iter().map(|c| (m.items[c.idx].name().to_string(), m.items[c.idx].namespace().to_string())).collect();
+    let names: Vec<(String, String)> = cands
+        .iter()
+        .map(|c| {
+            (
+                m.items[c.idx].name().to_string(),
+                m.items[c.idx].namespace().to_string(),
+            )
+        })
+        .collect();
     let pos = |c: &Cand| cands.iter().position(|x| x.idx == c.idx).unwrap_or(0);
 
     for ri in 0..m.items.len() {
         let (org_gvk, referrer_cur, prefixes, suffixes, rb_namespaces) = {
             let r: &Resource = &m.items[ri];
-            (r.org_id().gvk, r.cur_id(), r.prefixes.clone(), r.suffixes.clone(), rolebinding_namespaces(r))
+            (
+                r.org_id().gvk,
+                r.cur_id(),
+                r.prefixes.clone(),
+                r.suffixes.clone(),
+                rolebinding_namespaces(r),
+            )
         };
         // candidates this referrer could reference (kustomize SubsetThatCouldBeReferencedByResource)
         let visible: Vec<&Cand> = cands
@@ -135,7 +161,14 @@ pub fn fix(m: &mut ResMap, refs: &[NameBackRef]) -> Result<(), Error> {
             continue;
         }
         for br in refs {
-            let typed: Vec<&Cand> = visible.iter().copied().filter(|c| c.cur.gvk.is_selected(&br.gvk) || c.prev.iter().any(|p| p.gvk.is_selected(&br.gvk))).collect();
+            let typed: Vec<&Cand> = visible
+                .iter()
+                .copied()
+                .filter(|c| {
+                    c.cur.gvk.is_selected(&br.gvk)
+                        || c.prev.iter().any(|p| p.gvk.is_selected(&br.gvk))
+                })
+                .collect();
             if typed.is_empty() {
                 continue;
             }
@@ -144,7 +177,11 @@ pub fn fix(m: &mut ResMap, refs: &[NameBackRef]) -> Result<(), Error> {
                     continue;
                 }
                 let role_ref_kind = if fs.path.ends_with("roleRef/name") {
-                    m.items[ri].obj.pointer("/roleRef/kind").and_then(Value::as_str).map(str::to_string)
+                    m.items[ri]
+                        .obj
+                        .pointer("/roleRef/kind")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
                 } else {
                     None
                 };
@@ -157,7 +194,9 @@ pub fn fix(m: &mut ResMap, refs: &[NameBackRef]) -> Result<(), Error> {
                 };
                 let mut err = None;
                 walk(&mut m.items[ri].obj, &fs.segs, false, &mut |map, key| {
-                    let Some(v) = map.get_mut(key) else { return Ok(()) };
+                    let Some(v) = map.get_mut(key) else {
+                        return Ok(());
+                    };
                     match v {
                         Value::String(s) => {
                             if let Some(c) = ctx.select(s, &typed, false)? {
@@ -173,7 +212,8 @@ pub fn fix(m: &mut ResMap, refs: &[NameBackRef]) -> Result<(), Error> {
                                         }
                                     }
                                     Value::Object(_) => {
-                                        if let Err(e) = set_mapping(it, &ctx, &typed, &names, &pos) {
+                                        if let Err(e) = set_mapping(it, &ctx, &typed, &names, &pos)
+                                        {
                                             err = Some(e);
                                         }
                                     }
@@ -202,13 +242,17 @@ fn set_mapping(
     names: &[(String, String)],
     pos: &dyn Fn(&Cand) -> usize,
 ) -> Result<(), Error> {
-    let Value::Object(o) = node else { return Ok(()) };
+    let Value::Object(o) = node else {
+        return Ok(());
+    };
     if let Some(k) = o.get("kind").and_then(Value::as_str) {
         if !ctx.target.kind.is_empty() && k != ctx.target.kind {
             return Ok(());
         }
     }
-    let Some(old) = o.get("name").and_then(Value::as_str).map(str::to_string) else { return Ok(()) };
+    let Some(old) = o.get("name").and_then(Value::as_str).map(str::to_string) else {
+        return Ok(());
+    };
     let cands: Vec<&Cand> = match o.get("namespace").and_then(Value::as_str) {
         None => typed.to_vec(),
         Some(ns) => {
@@ -216,11 +260,17 @@ fn set_mapping(
             if !by_org.is_empty() {
                 by_org
             } else {
-                typed.iter().copied().filter(|c| c.cur.effective_namespace() == ns).collect()
+                typed
+                    .iter()
+                    .copied()
+                    .filter(|c| c.cur.effective_namespace() == ns)
+                    .collect()
             }
         }
     };
-    let Some(c) = ctx.select(&old, &cands, true)? else { return Ok(()) };
+    let Some(c) = ctx.select(&old, &cands, true)? else {
+        return Ok(());
+    };
     let (name, ns) = &names[pos(c)];
     if name == &old && ns.is_empty() {
         return Ok(());
@@ -290,11 +340,23 @@ mod tests {
         );
         let d = &out[2]["spec"]["template"]["spec"];
         assert_eq!(d["serviceAccountName"], "p-sa1");
-        assert_eq!(d["containers"][0]["envFrom"][0]["configMapRef"]["name"], "p-cfg");
-        assert_eq!(d["containers"][0]["env"][0]["valueFrom"]["configMapKeyRef"]["name"], "other");
+        assert_eq!(
+            d["containers"][0]["envFrom"][0]["configMapRef"]["name"],
+            "p-cfg"
+        );
+        assert_eq!(
+            d["containers"][0]["env"][0]["valueFrom"]["configMapKeyRef"]["name"],
+            "other"
+        );
         assert_eq!(d["volumes"][0]["configMap"]["name"], "p-cfg");
-        assert_eq!(out[3]["subjects"][0], json!({"kind":"ServiceAccount","name":"p-sa1","namespace":"nsx"}));
-        assert_eq!(out[3]["subjects"][1], json!({"kind":"ServiceAccount","name":"sa3","namespace":"other"}));
+        assert_eq!(
+            out[3]["subjects"][0],
+            json!({"kind":"ServiceAccount","name":"p-sa1","namespace":"nsx"})
+        );
+        assert_eq!(
+            out[3]["subjects"][1],
+            json!({"kind":"ServiceAccount","name":"sa3","namespace":"other"})
+        );
         assert_eq!(out[3]["roleRef"]["name"], "r");
     }
 
@@ -309,6 +371,9 @@ mod tests {
             "nsx",
             "p-",
         );
-        assert_eq!(out[1]["webhooks"][0]["clientConfig"]["service"], json!({"name":"p-svc","namespace":"nsx"}));
+        assert_eq!(
+            out[1]["webhooks"][0]["clientConfig"]["service"],
+            json!({"name":"p-svc","namespace":"nsx"})
+        );
     }
 }

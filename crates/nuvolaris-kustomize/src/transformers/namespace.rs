@@ -72,7 +72,9 @@ pub fn apply(m: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> Result<(), Error>
         }
         let id = m.items[i].cur_id();
         if m.items.iter().filter(|x| x.cur_id().equals(&id)).count() > 1 {
-            return Err(Error::build(format!("namespace transformation produces ID conflict: {id}")));
+            return Err(Error::build(format!(
+                "namespace transformation produces ID conflict: {id}"
+            )));
         }
     }
     Ok(())
@@ -89,7 +91,12 @@ mod tests {
     fn run(doc: Value) -> Value {
         let mut m = ResMap::new();
         m.append(Resource::new(doc)).unwrap();
-        apply(&mut m, "nsx", &TransformerConfig::default_config().namespace).unwrap();
+        apply(
+            &mut m,
+            "nsx",
+            &TransformerConfig::default_config().namespace,
+        )
+        .unwrap();
         m.items.remove(0).obj
     }
 

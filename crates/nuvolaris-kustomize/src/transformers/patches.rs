@@ -44,14 +44,19 @@ pub struct Options {
 /// Classifies patch documents as kustomize does: a sequence is JSON 6902, mappings are SMP.
 pub fn classify(docs: &[Value], text: &str) -> Result<Patch, Error> {
     match docs {
-        [] => Err(Error::build(format!("unable to parse SM or JSON patch from {text}"))),
+        [] => Err(Error::build(format!(
+            "unable to parse SM or JSON patch from {text}"
+        ))),
         [Value::Array(_)] => {
-            let ops: json_patch::Patch = serde_json::from_value(docs[0].clone())
-                .map_err(|e| Error::build(format!("unable to parse SM or JSON patch from {text}: {e}")))?;
+            let ops: json_patch::Patch = serde_json::from_value(docs[0].clone()).map_err(|e| {
+                Error::build(format!("unable to parse SM or JSON patch from {text}: {e}"))
+            })?;
             Ok(Patch::Json(ops))
         }
         _ if docs.iter().all(Value::is_object) => Ok(Patch::Sm(docs.to_vec())),
-        _ => Err(Error::build(format!("unable to parse SM or JSON patch from {text}"))),
+        _ => Err(Error::build(format!(
+            "unable to parse SM or JSON patch from {text}"
+        ))),
     }
 }
 
@@ -59,8 +64,12 @@ pub fn classify(docs: &[Value], text: &str) -> Result<Patch, Error> {
 pub fn apply_json(r: &mut Resource, ops: &json_patch::Patch) -> Result<(), Error> {
     r.store_previous_id();
     let mut doc = r.obj.clone();
-    json_patch::patch(&mut doc, &ops.0)
-        .map_err(|e| Error::build(format!("failed to apply json patch '{}': {e}", patch_text(ops))))?;
+    json_patch::patch(&mut doc, &ops.0).map_err(|e| {
+        Error::build(format!(
+            "failed to apply json patch '{}': {e}",
+            patch_text(ops)
+        ))
+    })?;
     floatify_big_ints(&mut doc);
     r.obj = doc;
     Ok(())
@@ -71,7 +80,10 @@ pub fn apply_json(r: &mut Resource, ops: &json_patch::Patch) -> Result<(), Error
 fn floatify_big_ints(v: &mut Value) {
     match v {
         Value::Number(n) => {
-            let big = n.as_i64().map(|i| i.unsigned_abs() > (1u64 << 53)).or_else(|| n.as_u64().map(|u| u > (1u64 << 53)));
+            let big = n
+                .as_i64()
+                .map(|i| i.unsigned_abs() > (1u64 << 53))
+                .or_else(|| n.as_u64().map(|u| u > (1u64 << 53)));
             if big == Some(true) {
                 if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
                     *n = f;
@@ -90,14 +102,21 @@ fn patch_text(ops: &json_patch::Patch) -> String {
 
 /// Applies a strategic-merge patch document to one resource; `false` means the patch deleted it.
 pub fn apply_sm(r: &mut Resource, patch: &Value, opts: Options) -> Result<bool, Error> {
-    let (name, ns, kind) = (r.name().to_string(), r.namespace().to_string(), r.kind().to_string());
+    let (name, ns, kind) = (
+        r.name().to_string(),
+        r.namespace().to_string(),
+        r.kind().to_string(),
+    );
     if opts.allow_name_change || opts.allow_kind_change {
         r.store_previous_id();
     }
     let mut p = patch.clone();
     if let Value::Object(o) = &mut p {
         if !r.api_version().is_empty() {
-            o.insert("apiVersion".into(), Value::String(r.api_version().to_string()));
+            o.insert(
+                "apiVersion".into(),
+                Value::String(r.api_version().to_string()),
+            );
         }
         if !o.contains_key("kind") {
             o.insert("kind".into(), Value::String(kind.clone()));
@@ -122,11 +141,19 @@ pub fn apply_sm(r: &mut Resource, patch: &Value, opts: Options) -> Result<bool, 
 
 /// Applies one patch: with a target to all selected resources, without to the resource each
 /// SMP document names (JSON 6902 requires a target).
-pub fn apply(m: &mut ResMap, patch: &Patch, target: Option<&Selector>, opts: Options, text: &str) -> Result<(), Error> {
+pub fn apply(
+    m: &mut ResMap,
+    patch: &Patch,
+    target: Option<&Selector>,
+    opts: Options,
+    text: &str,
+) -> Result<(), Error> {
     match patch {
         Patch::Json(ops) => {
             let Some(sel) = target else {
-                return Err(Error::build(format!("must specify a target for JSON patch {text}")));
+                return Err(Error::build(format!(
+                    "must specify a target for JSON patch {text}"
+                )));
             };
             for i in m.select(sel)? {
                 apply_json(&mut m.items[i], ops)?;
@@ -181,32 +208,60 @@ mod tests {
 
     #[test]
     fn json_patch_needs_target_and_test_can_fail() {
-        let mut m = one(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}));
+        let mut m = one(
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}),
+        );
         let p = classify(&[json!([{"op":"test","path":"/data/a","value":"2"}])], "t").unwrap();
         assert!(apply(&mut m, &p, None, Options::default(), "t").is_err());
-        let sel = Selector { kind: "ConfigMap".into(), ..Default::default() };
+        let sel = Selector {
+            kind: "ConfigMap".into(),
+            ..Default::default()
+        };
         assert!(apply(&mut m, &p, Some(&sel), Options::default(), "t").is_err());
-        let ok = classify(&[json!([{"op":"replace","path":"/data/a","value":"3"}])], "t").unwrap();
+        let ok = classify(
+            &[json!([{"op":"replace","path":"/data/a","value":"3"}])],
+            "t",
+        )
+        .unwrap();
         apply(&mut m, &ok, Some(&sel), Options::default(), "t").unwrap();
         assert_eq!(m.items[0].obj["data"]["a"], "3");
     }
 
     #[test]
     fn sm_patch_keeps_name_unless_allowed() {
-        let mut m = one(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}));
-        let sel = Selector { kind: "ConfigMap".into(), ..Default::default() };
-        let p = Patch::Sm(vec![json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other"},"data":{"b":"2"}})]);
+        let mut m = one(
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}),
+        );
+        let sel = Selector {
+            kind: "ConfigMap".into(),
+            ..Default::default()
+        };
+        let p = Patch::Sm(vec![
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other"},"data":{"b":"2"}}),
+        ]);
         apply(&mut m, &p, Some(&sel), Options::default(), "t").unwrap();
         assert_eq!(m.items[0].name(), "c");
         assert_eq!(m.items[0].obj["data"], json!({"a":"1","b":"2"}));
-        apply(&mut m, &p, Some(&sel), Options { allow_name_change: true, ..Default::default() }, "t").unwrap();
+        apply(
+            &mut m,
+            &p,
+            Some(&sel),
+            Options {
+                allow_name_change: true,
+                ..Default::default()
+            },
+            "t",
+        )
+        .unwrap();
         assert_eq!(m.items[0].name(), "other");
     }
 
     #[test]
     fn sm_patch_delete_removes_resource() {
         let mut m = one(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}));
-        let p = Patch::Sm(vec![json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"$patch":"delete"})]);
+        let p = Patch::Sm(vec![
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"$patch":"delete"}),
+        ]);
         apply(&mut m, &p, None, Options::default(), "t").unwrap();
         assert!(m.items.is_empty());
     }

@@ -23,7 +23,9 @@ use crate::Error;
 use serde_json::Value;
 
 fn skipped(group: &str, kind: &str) -> bool {
-    kind == "CustomResourceDefinition" || kind == "Namespace" || (kind == "APIService" && group == "apiregistration.k8s.io")
+    kind == "CustomResourceDefinition"
+        || kind == "Namespace"
+        || (kind == "APIService" && group == "apiregistration.k8s.io")
 }
 
 /// Adds `prefix` and `suffix` to the names of all resources except CRDs, APIServices and Namespaces.
@@ -77,8 +79,17 @@ mod tests {
     #[case("example.com/v1", "Thing", "p-x-s")]
     fn renames(#[case] api: &str, #[case] kind: &str, #[case] want: &str) {
         let mut m = ResMap::new();
-        m.append(Resource::new(json!({"apiVersion": api, "kind": kind, "metadata": {"name": "x"}}))).unwrap();
-        apply(&mut m, "p-", "-s", &TransformerConfig::default_config().name_prefix).unwrap();
+        m.append(Resource::new(
+            json!({"apiVersion": api, "kind": kind, "metadata": {"name": "x"}}),
+        ))
+        .unwrap();
+        apply(
+            &mut m,
+            "p-",
+            "-s",
+            &TransformerConfig::default_config().name_prefix,
+        )
+        .unwrap();
         assert_eq!(m.items[0].name(), want);
         if want != "x" {
             assert_eq!(m.items[0].org_id().name, "x");

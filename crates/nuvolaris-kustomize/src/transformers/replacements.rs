@@ -62,7 +62,11 @@ struct IdSel {
 impl IdSel {
     fn id(&self) -> ResId {
         ResId {
-            gvk: Gvk { group: self.group.clone(), version: self.version.clone(), kind: self.kind.clone() },
+            gvk: Gvk {
+                group: self.group.clone(),
+                version: self.version.clone(),
+                kind: self.kind.clone(),
+            },
             name: self.name.clone(),
             namespace: self.namespace.clone(),
         }
@@ -73,10 +77,14 @@ impl IdSel {
         if !r.all_ids().iter().any(|id| id.is_selected_by(&sel)) {
             return Ok(false);
         }
-        if !self.label_selector.is_empty() && !label_selector_matches(&self.label_selector, &r.labels())? {
+        if !self.label_selector.is_empty()
+            && !label_selector_matches(&self.label_selector, &r.labels())?
+        {
             return Ok(false);
         }
-        if !self.annotation_selector.is_empty() && !label_selector_matches(&self.annotation_selector, &r.annotations())? {
+        if !self.annotation_selector.is_empty()
+            && !label_selector_matches(&self.annotation_selector, &r.annotations())?
+        {
             return Ok(false);
         }
         Ok(true)
@@ -110,25 +118,42 @@ fn source_value(m: &ResMap, src: &IdSel) -> Result<Value, Error> {
     for r in &m.items {
         if src.matches(r)? {
             if found.is_some() {
-                return Err(Error::build(format!("multiple matches for selector {}", src.id())));
+                return Err(Error::build(format!(
+                    "multiple matches for selector {}",
+                    src.id()
+                )));
             }
             found = Some(r);
         }
     }
     let r = found.ok_or_else(|| Error::build(format!("nothing selected by {}", src.id())))?;
-    let fp = if src.field_path.is_empty() { "metadata.name" } else { &src.field_path };
+    let fp = if src.field_path.is_empty() {
+        "metadata.name"
+    } else {
+        &src.field_path
+    };
     let v = fieldpath::get(&r.obj, &fieldpath::parse(fp))
         .filter(|v| !v.is_null())
-        .ok_or_else(|| Error::build(format!("fieldPath `{fp}` is missing for replacement source {}", src.id())))?;
+        .ok_or_else(|| {
+            Error::build(format!(
+                "fieldPath `{fp}` is missing for replacement source {}",
+                src.id()
+            ))
+        })?;
     match &src.options {
         Some(o) if !o.delimiter.is_empty() => {
             if v.is_object() || v.is_array() {
-                return Err(Error::build("delimiter option can only be used with scalar nodes"));
+                return Err(Error::build(
+                    "delimiter option can only be used with scalar nodes",
+                ));
             }
             let s = scalar_string(v);
             let parts: Vec<&str> = s.split(o.delimiter.as_str()).collect();
             if o.index < 0 || o.index as usize >= parts.len() {
-                return Err(Error::build(format!("options.index {} is out of bounds for value {s}", o.index)));
+                return Err(Error::build(format!(
+                    "options.index {} is out of bounds for value {s}",
+                    o.index
+                )));
             }
             Ok(Value::String(parts[o.index as usize].to_string()))
         }
@@ -139,7 +164,9 @@ fn source_value(m: &ResMap, src: &IdSel) -> Result<Value, Error> {
 fn typed_like(target: &Value, text: String, source: &Value) -> Value {
     match target {
         Value::String(_) => Value::String(text),
-        Value::Number(_) => serde_json::from_str::<serde_json::Number>(&text).map(Value::Number).unwrap_or(Value::String(text)),
+        Value::Number(_) => serde_json::from_str::<serde_json::Number>(&text)
+            .map(Value::Number)
+            .unwrap_or(Value::String(text)),
         Value::Bool(_) => match text.as_str() {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
@@ -153,10 +180,15 @@ fn set_field(target: &mut Value, value: &Value, opts: Option<&Options>) -> Resul
     let mut value = value.clone();
     if let Some(o) = opts.filter(|o| !o.delimiter.is_empty()) {
         if target.is_object() || target.is_array() {
-            return Err(Error::build("delimiter option can only be used with scalar nodes"));
+            return Err(Error::build(
+                "delimiter option can only be used with scalar nodes",
+            ));
         }
         let cur = scalar_string(target);
-        let mut parts: Vec<String> = cur.split(o.delimiter.as_str()).map(str::to_string).collect();
+        let mut parts: Vec<String> = cur
+            .split(o.delimiter.as_str())
+            .map(str::to_string)
+            .collect();
         let v = scalar_string(&value);
         if o.index < 0 {
             parts.insert(0, v);
@@ -181,12 +213,21 @@ pub fn apply(m: &mut ResMap, rules: &[Value]) -> Result<(), Error> {
     for raw in rules {
         let rep: Replacement = serde_json::from_value(raw.clone())
             .map_err(|e| Error::build(format!("invalid replacement: {e}")))?;
-        let src = rep.source.as_ref().ok_or_else(|| Error::build("replacement must specify a source"))?;
+        let src = rep
+            .source
+            .as_ref()
+            .ok_or_else(|| Error::build("replacement must specify a source"))?;
         let value = source_value(m, src)?;
         for t in &rep.targets {
-            let sel = t.select.as_ref().ok_or_else(|| Error::build("target must specify resources to select"))?;
-            let paths: Vec<String> =
-                if t.field_paths.is_empty() { vec!["metadata.name".into()] } else { t.field_paths.clone() };
+            let sel = t
+                .select
+                .as_ref()
+                .ok_or_else(|| Error::build("target must specify resources to select"))?;
+            let paths: Vec<String> = if t.field_paths.is_empty() {
+                vec!["metadata.name".into()]
+            } else {
+                t.field_paths.clone()
+            };
             let segs: Vec<Vec<Seg>> = paths.iter().map(|p| fieldpath::parse(p)).collect();
             let create = t.options.as_ref().is_some_and(|o| o.create);
             for r in m.items.iter_mut() {
@@ -203,7 +244,9 @@ pub fn apply(m: &mut ResMap, rules: &[Value]) -> Result<(), Error> {
                     continue;
                 }
                 for (p, s) in paths.iter().zip(&segs) {
-                    let n = fieldpath::visit(&mut r.obj, s, create, &mut |node| set_field(node, &value, t.options.as_ref()))?;
+                    let n = fieldpath::visit(&mut r.obj, s, create, &mut |node| {
+                        set_field(node, &value, t.options.as_ref())
+                    })?;
                     if n == 0 {
                         return Err(Error::build(if create {
                             format!("unable to find or create field \"{p}\" in replacement target")
@@ -264,7 +307,9 @@ mod tests {
             json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}),
             json!({"apiVersion":"v1","kind":"Service","metadata":{"name":"s"}}),
         ]);
-        let rules = vec![json!({"source":{"kind":"ConfigMap","name":"c"},"targets":[{"select":{"kind":"Service"},"fieldPaths":["spec.x"]}]})];
+        let rules = vec![
+            json!({"source":{"kind":"ConfigMap","name":"c"},"targets":[{"select":{"kind":"Service"},"fieldPaths":["spec.x"]}]}),
+        ];
         let e = apply(&mut m, &rules).unwrap_err().to_string();
         assert!(e.contains("unable to find field \"spec.x\""), "{e}");
     }

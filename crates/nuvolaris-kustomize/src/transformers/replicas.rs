@@ -30,7 +30,10 @@ pub fn apply(m: &mut ResMap, replicas: &[Replica], specs: &[FieldSpec]) -> Resul
         for fs in specs {
             for r in m.items.iter_mut() {
                 let ids = r.all_ids();
-                if !ids.iter().any(|id| id.name == rep.name && id.gvk.is_selected(&fs.gvk)) {
+                if !ids
+                    .iter()
+                    .any(|id| id.name == rep.name && id.gvk.is_selected(&fs.gvk))
+                {
                     continue;
                 }
                 found = true;
@@ -67,10 +70,20 @@ mod tests {
     fn sets_count(#[case] kind: &str, #[case] name: &str, #[case] want: Option<i64>) {
         let mut m = ResMap::new();
         m.append(Resource::new(json!({"apiVersion":"apps/v1","kind":kind,"metadata":{"name":name},"spec":{"replicas":1}}))).unwrap();
-        let res = apply(&mut m, &[Replica { name: "web".into(), count: 3 }], &TransformerConfig::default_config().replicas);
+        let res = apply(
+            &mut m,
+            &[Replica {
+                name: "web".into(),
+                count: 3,
+            }],
+            &TransformerConfig::default_config().replicas,
+        );
         match want {
             Some(n) => assert_eq!(m.items[0].obj["spec"]["replicas"], n),
-            None => assert!(res.unwrap_err().to_string().contains("does not match a config")),
+            None => assert!(res
+                .unwrap_err()
+                .to_string()
+                .contains("does not match a config")),
         }
     }
 }

@@ -25,18 +25,47 @@ use std::collections::HashMap;
 
 /// Kinds printed first, in this order, by the legacy sort.
 pub const ORDER_FIRST: &[&str] = &[
-    "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
-    "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap",
-    "Secret", "Endpoints", "Service", "LimitRange", "PriorityClass", "PersistentVolume",
-    "PersistentVolumeClaim", "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget",
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
 ];
 
 /// Kinds printed last, in this order, by the legacy sort.
-pub const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+pub const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 fn id_sort_key(id: &ResId) -> (String, String) {
-    let ns = if id.namespace.is_empty() { "~X".to_string() } else { id.namespace.clone() };
-    let name = if id.name.is_empty() { "~X".to_string() } else { id.name.clone() };
+    let ns = if id.namespace.is_empty() {
+        "~X".to_string()
+    } else {
+        id.namespace.clone()
+    };
+    let name = if id.name.is_empty() {
+        "~X".to_string()
+    } else {
+        id.name.clone()
+    };
     (ns, name)
 }
 
@@ -53,7 +82,12 @@ pub fn apply(m: &mut ResMap, opts: Option<&SortOptions>) -> Result<(), Error> {
             Some(l) => (l.order_first.clone(), l.order_last.clone()),
             None => default_orders(),
         },
-        Some(o) => return Err(Error::build(format!("the field 'sortOptions.order' must be one of [fifo, legacy], got '{}'", o.order))),
+        Some(o) => {
+            return Err(Error::build(format!(
+                "the field 'sortOptions.order' must be one of [fifo, legacy], got '{}'",
+                o.order
+            )))
+        }
         None => default_orders(),
     };
     let mut rank: HashMap<&str, i64> = HashMap::new();
@@ -70,17 +104,29 @@ pub fn apply(m: &mut ResMap, opts: Option<&SortOptions>) -> Result<(), Error> {
         .enumerate()
         .map(|(i, r)| {
             let id = r.cur_id();
-            (*rank.get(id.gvk.kind.as_str()).unwrap_or(&0), id.gvk.sort_string(), id_sort_key(&id), i)
+            (
+                *rank.get(id.gvk.kind.as_str()).unwrap_or(&0),
+                id.gvk.sort_string(),
+                id_sort_key(&id),
+                i,
+            )
         })
         .collect();
     keyed.sort();
-    let mut old: Vec<Option<crate::resource::Resource>> = std::mem::take(&mut m.items).into_iter().map(Some).collect();
-    m.items = keyed.into_iter().filter_map(|(_, _, _, i)| old[i].take()).collect();
+    let mut old: Vec<Option<crate::resource::Resource>> =
+        std::mem::take(&mut m.items).into_iter().map(Some).collect();
+    m.items = keyed
+        .into_iter()
+        .filter_map(|(_, _, _, i)| old[i].take())
+        .collect();
     Ok(())
 }
 
 fn default_orders() -> (Vec<String>, Vec<String>) {
-    (ORDER_FIRST.iter().map(|s| s.to_string()).collect(), ORDER_LAST.iter().map(|s| s.to_string()).collect())
+    (
+        ORDER_FIRST.iter().map(|s| s.to_string()).collect(),
+        ORDER_LAST.iter().map(|s| s.to_string()).collect(),
+    )
 }
 
 #[cfg(test)]
@@ -91,7 +137,10 @@ mod tests {
     use serde_json::json;
 
     fn names(m: &ResMap) -> Vec<String> {
-        m.items.iter().map(|r| format!("{}/{}", r.kind(), r.name())).collect()
+        m.items
+            .iter()
+            .map(|r| format!("{}/{}", r.kind(), r.name()))
+            .collect()
     }
 
     // Order printed by `kubectl kustomize` v5.8.1 for the same resources.
@@ -101,16 +150,26 @@ mod tests {
     fn orders(#[case] order: Option<&str>, #[case] want: &[&str]) {
         let mut m = ResMap::new();
         for (api, kind, name) in [
-            ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "v"),
+            (
+                "admissionregistration.k8s.io/v1",
+                "ValidatingWebhookConfiguration",
+                "v",
+            ),
             ("x.io/v1", "Thing", "t"),
             ("apps/v1", "Deployment", "a"),
             ("v1", "Service", "b"),
             ("v1", "ServiceAccount", "sa"),
             ("v1", "Namespace", "n"),
         ] {
-            m.append(Resource::new(json!({"apiVersion": api, "kind": kind, "metadata": {"name": name}}))).unwrap();
+            m.append(Resource::new(
+                json!({"apiVersion": api, "kind": kind, "metadata": {"name": name}}),
+            ))
+            .unwrap();
         }
-        let opts = order.map(|o| SortOptions { order: o.into(), legacy_sort_options: None });
+        let opts = order.map(|o| SortOptions {
+            order: o.into(),
+            legacy_sort_options: None,
+        });
         apply(&mut m, opts.as_ref()).unwrap();
         assert_eq!(names(&m), want);
     }

@@ -93,7 +93,11 @@ fn var_value(m: &ResMap, v: &Var) -> Result<Value, Error> {
     } else {
         (o.group.clone(), o.version.clone())
     };
-    let sel = Gvk { group: g, version: ver, kind: o.kind.clone() };
+    let sel = Gvk {
+        group: g,
+        version: ver,
+        kind: o.kind.clone(),
+    };
     let matched: Vec<_> = m
         .items
         .iter()
@@ -111,14 +115,29 @@ fn var_value(m: &ResMap, v: &Var) -> Result<Value, Error> {
             v.name
         ))),
         1 => {
-            let fp = if v.fieldref.fieldpath.is_empty() { "metadata.name" } else { &v.fieldref.fieldpath };
+            let fp = if v.fieldref.fieldpath.is_empty() {
+                "metadata.name"
+            } else {
+                &v.fieldref.fieldpath
+            };
             match fieldpath::get(&matched[0].obj, &fieldpath::parse(fp)) {
-                Some(val @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => Ok(val.clone()),
-                Some(_) => Err(Error::build(format!("var '{}': field '{fp}' is not a primitive", v.name))),
-                None => Err(Error::build(format!("field specified in var '{}' not found in corresponding resource", v.name))),
+                Some(val @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+                    Ok(val.clone())
+                }
+                Some(_) => Err(Error::build(format!(
+                    "var '{}': field '{fp}' is not a primitive",
+                    v.name
+                ))),
+                None => Err(Error::build(format!(
+                    "field specified in var '{}' not found in corresponding resource",
+                    v.name
+                ))),
             }
         }
-        n => Err(Error::build(format!("found {n} resId matches for var {} (unable to disambiguate)", v.name))),
+        n => Err(Error::build(format!(
+            "found {n} resId matches for var {} (unable to disambiguate)",
+            v.name
+        ))),
     }
 }
 
@@ -182,7 +201,10 @@ mod tests {
     #[case("$(NOPE) $(A", json!("$(NOPE) $(A"))]
     #[case("cost $5", json!("cost $5"))]
     fn expands(#[case] input: &str, #[case] want: Value) {
-        let vars: HashMap<String, Value> = [("A".to_string(), json!(5)), ("B".to_string(), json!("b"))].into_iter().collect();
+        let vars: HashMap<String, Value> =
+            [("A".to_string(), json!(5)), ("B".to_string(), json!("b"))]
+                .into_iter()
+                .collect();
         assert_eq!(expand(input, &vars), want);
     }
 }
