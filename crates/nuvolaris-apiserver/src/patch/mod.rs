@@ -163,6 +163,19 @@ fn parse_apply(body: &[u8]) -> Result<Value, PatchError> {
 /// create it). For Apply the result carries the updated `managedFields`; for the other types
 /// call [`record_update`] on the result.
 pub fn apply_patch(live: Option<&Value>, req: &PatchRequest) -> Result<Value, PatchError> {
+    apply_patch_with_reset(live, req, &[])
+}
+
+/// Like [`apply_patch`], for endpoints whose strategy resets some fields (the API server's
+/// `GetResetFields`): for server-side apply, the applied configuration's fields at the `reset`
+/// paths (e.g. `&["status"]` on the main resource of a kind with a status subresource,
+/// `&["spec"]` on `/status`) are ignored, so the applier neither changes nor owns them.
+/// For the other patch types the caller restores those fields itself, as for updates.
+pub fn apply_patch_with_reset(
+    live: Option<&Value>,
+    req: &PatchRequest,
+    reset: &[&[&str]],
+) -> Result<Value, PatchError> {
     if req.force && req.patch_type != PatchType::Apply {
         return Err(PatchError::BadRequest(
             "force is not allowed for non-apply patches".into(),
@@ -172,7 +185,7 @@ pub fn apply_patch(live: Option<&Value>, req: &PatchRequest) -> Result<Value, Pa
         return Err(PatchError::Unsupported(SMP_UNSUPPORTED.into()));
     }
     if req.patch_type == PatchType::Apply {
-        return apply(live, req);
+        return apply(live, req, reset);
     }
     let Some(live) = live else {
         return Err(PatchError::BadRequest(
@@ -209,17 +222,34 @@ pub fn apply_patch(live: Option<&Value>, req: &PatchRequest) -> Result<Value, Pa
             strategic_merge_with(live, &patch, schema, Flavor::ApiServer)
                 .map_err(|e| PatchError::BadRequest(e.to_string()))
         }
-        PatchType::Apply => apply(Some(live), req),
+        PatchType::Apply => apply(Some(live), req, reset),
     }
 }
 
-fn apply(live: Option<&Value>, req: &PatchRequest) -> Result<Value, PatchError> {
+/// Removes the field at `path` (map keys) from `v`, if present.
+fn remove_path(v: &mut Value, path: &[&str]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut cur = v;
+    for p in parents {
+        match cur.get_mut(*p) {
+            Some(next) => cur = next,
+            None => return,
+        }
+    }
+    if let Some(m) = cur.as_object_mut() {
+        m.shift_remove(*last);
+    }
+}
+
+fn apply(live: Option<&Value>, req: &PatchRequest, reset: &[&[&str]]) -> Result<Value, PatchError> {
     let Some(manager) = req.field_manager.filter(|m| !m.is_empty()) else {
         return Err(PatchError::BadRequest(
             "PATCH with apply requires fieldManager to be set".into(),
         ));
     };
-    let cfg = parse_apply(req.body)?;
+    let mut cfg = parse_apply(req.body)?;
     if !cfg.is_object() {
         return Err(PatchError::BadRequest(
             "error decoding YAML: the applied configuration must be an object".into(),
@@ -248,6 +278,9 @@ fn apply(live: Option<&Value>, req: &PatchRequest) -> Result<Value, PatchError> 
         return Err(PatchError::BadRequest(
             "metadata.managedFields must be nil".into(),
         ));
+    }
+    for path in reset {
+        remove_path(&mut cfg, path);
     }
     ssa::apply(live, &cfg, manager, req.force, req.subresource, req.now).map_err(|conflicts| {
         let causes: Vec<ConflictCause> = conflicts

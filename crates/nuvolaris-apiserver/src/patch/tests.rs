@@ -515,3 +515,26 @@ fn merge_patch_null_deletes() {
         .is_some_and(|l| l.get("app").is_none()));
     assert_eq!(got["spec"]["replicas"], 9);
 }
+
+#[test]
+fn reset_fields_are_neither_applied_nor_owned() {
+    let live = json!({"apiVersion": "nuvolaris.org/v1", "kind": "Sample", "metadata": {"name": "s"}, "spec": {"count": 1}, "status": {"ready": false}});
+    let cfg = br#"{"apiVersion":"nuvolaris.org/v1","kind":"Sample","metadata":{"name":"s"},"spec":{"count":2},"status":{"ready":true}}"#;
+    // the live object has no managedFields: its fields belong to "before-first-apply", so force
+    let r = PatchRequest {
+        is_custom_resource: true,
+        ..req(PatchType::Apply, cfg, "op", true, T1)
+    };
+    let got = apply_patch_with_reset(Some(&live), &r, &[&["status"]]).unwrap();
+    assert_eq!(got["spec"]["count"], 2);
+    assert_eq!(got["status"], json!({"ready": false}));
+    assert_eq!(
+        entry(&got, "op").unwrap()["fieldsV1"],
+        json!({"f:spec": {"f:count": {}}})
+    );
+    let bfa = entry(&got, "before-first-apply").unwrap();
+    assert_eq!(bfa["fieldsV1"]["f:status"], json!({".": {}, "f:ready": {}}));
+    // without the reset, status is applied and owned
+    let got = apply_patch(Some(&live), &r).unwrap();
+    assert_eq!(got["status"], json!({"ready": true}));
+}
