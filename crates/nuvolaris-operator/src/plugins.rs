@@ -50,7 +50,11 @@ pub async fn run_plugin(cmd: PluginCommand) -> anyhow::Result<()> {
         PluginCommand::Noop => Ok(()),
         PluginCommand::CouchdbInit => {
             let report = nuvolaris_reconciler_whisk::couchdb_init_from_env().await?;
-            tracing::info!(steps = report.steps.len(), changed = report.changed(), "couchdb-init done");
+            tracing::info!(
+                steps = report.steps.len(),
+                changed = report.changed(),
+                "couchdb-init done"
+            );
             Ok(())
         }
     }
