@@ -65,6 +65,7 @@ pub fn sweep(st: &mut State) -> bool {
                 }
             }
         }
+        changed |= crd_cleanup(st);
         if deps.is_empty() && terminating.is_empty() && !any_foreground {
             break;
         }
@@ -208,6 +209,71 @@ pub fn sweep(st: &mut State) -> bool {
         }
     }
     any
+}
+
+/// Deleting CRDs: delete their objects, and release the CRD once none is left.
+fn crd_cleanup(st: &mut State) -> bool {
+    let crds: Vec<Arc<Value>> = st
+        .tables
+        .get("apiextensions.k8s.io/customresourcedefinitions")
+        .map(|t| {
+            t.objects
+                .values()
+                .filter(|o| deleting(o) && has_finalizer(o, ops::CRD_CLEANUP))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut changed = false;
+    for crd in crds {
+        let Some(table) = ops::crd_table(&crd) else {
+            continue;
+        };
+        let Some(info) = st.type_of_table(&table) else {
+            continue;
+        };
+        let objs: Vec<Arc<Value>> = st
+            .tables
+            .get(&table)
+            .map(|t| t.objects.values().cloned().collect())
+            .unwrap_or_default();
+        for o in &objs {
+            if !deleting(o) {
+                let _ = ops::delete(
+                    st,
+                    &info,
+                    meta_str(o, "namespace"),
+                    meta_str(o, "name"),
+                    &DeleteOpts::default(),
+                );
+                changed = true;
+            }
+        }
+        if st.tables.get(&table).is_none_or(|t| t.objects.is_empty()) {
+            let Some(crd_info) = st.type_of_table("apiextensions.k8s.io/customresourcedefinitions")
+            else {
+                continue;
+            };
+            let fins: Vec<Value> = crd["metadata"]["finalizers"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter(|f| *f != ops::CRD_CLEANUP)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if fins.is_empty() {
+                ops::remove(st, &crd_info, "", meta_str(&crd, "name"));
+            } else {
+                let mut n = (*crd).clone();
+                n["metadata"]["finalizers"] = json!(fins);
+                st.put("apiextensions.k8s.io/customresourcedefinitions", n);
+            }
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// The collector task: sweeps whenever the store signals a deletion.

@@ -879,6 +879,14 @@ pub fn delete(
         fins.push("foregroundDeletion".into());
     }
     let is_ns = info.group.is_empty() && info.plural == "namespaces";
+    // a CRD with objects left waits for them (their finalizers included), like the real server
+    let crd_objects = crd_table(&old)
+        .filter(|_| is_crd(info))
+        .and_then(|t| st.tables.get(&t))
+        .is_some_and(|t| !t.objects.is_empty());
+    if crd_objects && !fins.iter().any(|f| f == CRD_CLEANUP) {
+        fins.push(CRD_CLEANUP.into());
+    }
     if fins.is_empty() && !is_ns {
         let gone = remove(st, info, ns, name).unwrap_or(old);
         return Ok(Deleted::Removed(gone));
@@ -902,6 +910,21 @@ pub fn delete(
     let stored = if o == *old { old } else { st.put(&key, o) };
     st.gc_needed = true;
     Ok(Deleted::Pending(stored))
+}
+
+/// The finalizer the real server puts on a CRD while it deletes the CRD's objects.
+pub const CRD_CLEANUP: &str = "customresourcecleanup.apiextensions.k8s.io";
+
+/// Whether a type is CustomResourceDefinition.
+pub fn is_crd(info: &ResourceInfo) -> bool {
+    info.group == "apiextensions.k8s.io" && info.plural == "customresourcedefinitions"
+}
+
+/// The table key (`group/plural`) of the objects a CRD defines.
+pub fn crd_table(crd: &Value) -> Option<String> {
+    let g = crd["spec"]["group"].as_str()?;
+    let p = crd["spec"]["names"]["plural"].as_str()?;
+    Some(format!("{g}/{p}"))
 }
 
 /// Removes ownerReferences to `uid` from every object.

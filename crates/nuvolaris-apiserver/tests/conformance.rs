@@ -1222,3 +1222,44 @@ async fn hostile_inputs() {
     let list = t.call("GET", &cms(&ns), None, None).await.json;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn crd_deletion_waits_for_object_finalizers() {
+    let t = common::target().await;
+    let group = "conf2.example.org";
+    install_widgets(&t, group).await;
+    let ns = t.namespace("crdfin").await;
+    let base = format!("/apis/{group}/v1/namespaces/{ns}/widgets");
+    let w = json!({"apiVersion": format!("{group}/v1"), "kind": "Widget",
+        "metadata": {"name": "held", "finalizers": ["test.io/hold"]}, "spec": {"count": 1}});
+    assert_eq!(t.call("POST", &base, None, Some(&w)).await.code, 201);
+    let crd_path =
+        format!("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.{group}");
+    let d = t.call("DELETE", &crd_path, None, None).await;
+    assert_eq!(d.code, 200);
+    assert!(
+        t.eventually(10, || async {
+            t.call("GET", &format!("{base}/held"), None, None)
+                .await
+                .json["metadata"]["deletionTimestamp"]
+                .is_string()
+        })
+        .await
+    );
+    let crd = t.call("GET", &crd_path, None, None).await;
+    assert_eq!(crd.code, 200, "the CRD waits for its objects");
+    assert!(crd.json["metadata"]["deletionTimestamp"].is_string());
+    t.call(
+        "PATCH",
+        &format!("{base}/held"),
+        MERGE,
+        Some(&json!({"metadata": {"finalizers": null}})),
+    )
+    .await;
+    assert!(
+        t.eventually(30, || async {
+            t.call("GET", &crd_path, None, None).await.code == 404
+        })
+        .await
+    );
+}
