@@ -103,7 +103,7 @@ impl Loader for FsLoader {
 impl Loader for MemLoader {
     fn read(&self, path: &Path) -> Result<Vec<u8>, Error> {
         let p = normalize(path);
-        self.files.get(&p).cloned().ok_or_else(|| Error::Io {
+        self.files.get(&p).or_else(|| self.files.get(path)).cloned().ok_or_else(|| Error::Io {
             path: path.display().to_string(),
             message: "no such file or directory".into(),
         })
@@ -116,7 +116,7 @@ impl Loader for MemLoader {
         self.files.keys().any(|k| k != &p && k.starts_with(&p))
     }
     fn is_file(&self, path: &Path) -> bool {
-        self.files.contains_key(&normalize(path))
+        self.files.contains_key(&normalize(path)) || self.files.contains_key(path)
     }
 }
 
@@ -171,5 +171,9 @@ mod tests {
         assert!(l.is_file(Path::new("./base/kustomization.yaml")));
         assert_eq!(l.read(Path::new("overlay/./k.yaml")).unwrap(), b"y");
         assert!(l.read(Path::new("nope")).is_err());
+        let mut raw = MemLoader::new();
+        raw.files.insert(PathBuf::from("./odd/../x.yaml"), b"z".to_vec());
+        assert!(raw.is_file(Path::new("./odd/../x.yaml")));
+        assert_eq!(raw.read(Path::new("./odd/../x.yaml")).unwrap(), b"z");
     }
 }
