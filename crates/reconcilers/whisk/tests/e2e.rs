@@ -582,3 +582,173 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
         .unwrap();
     server.shutdown().await;
 }
+
+/// Server, prerequisites and a running Whisk controller on a recording client.
+struct Env {
+    server: ApiServer,
+    client: Client,
+    recorded: Recorded,
+    stop: tokio::sync::watch::Sender<bool>,
+    ctl: tokio::task::JoinHandle<()>,
+}
+
+async fn setup() -> Env {
+    let server = ApiServer::start(ServerConfig {
+        simulate_workloads: true,
+        simulate_delay: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&server).await;
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.create(&PostParams::default(), &Whisk::crd())
+        .await
+        .unwrap();
+    let nss: Api<Namespace> = Api::all(client.clone());
+    for ns in [NS, "ingress-nginx"] {
+        nss.create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let prereq = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../charts-free-kustomize/whisk-prerequisites");
+    apply_folder(&client, &prereq.canonicalize().unwrap()).await;
+    let (op_client, recorded) = recording_client(&server).await;
+    let shared = Shared {
+        client: op_client.clone(),
+        metrics: Arc::new(Metrics::new()),
+        health: Health::new(),
+        recorder: kube::runtime::events::Recorder::new(
+            op_client.clone(),
+            "nuvolaris-operator".into(),
+        ),
+    };
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let cfg = ControllerConfig {
+        namespace: Some(NS.into()),
+        ..Default::default()
+    };
+    let ctl = tokio::spawn(nuvolaris_runtime::controller::run(
+        Arc::new(WhiskReconciler::default()),
+        shared,
+        cfg,
+        stop_rx,
+    ));
+    Env {
+        server,
+        client,
+        recorded,
+        stop,
+        ctl,
+    }
+}
+
+async fn apihost_annotation(client: &Client) -> Option<String> {
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
+    cms.get("config")
+        .await
+        .ok()?
+        .annotations()
+        .get("apihost")
+        .cloned()
+}
+
+/// The api host from the cluster facts: with `kube: auto` the reconciler lists the nodes (the
+/// embedded server has none, so the cluster counts as generic) and takes the ingress load
+/// balancer's IP, with the `www` Ingress as off kind; an explicit `kube: kind` switches to
+/// localhost and prunes the `www` Ingress.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_follows_the_cluster_facts() {
+    let env = setup().await;
+    let c = &env.client;
+    let svcs: Api<Service> = Api::namespaced(c.clone(), "ingress-nginx");
+    svcs.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "ingress-nginx-controller"},
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let lb = json!({"status": {"loadBalancer": {"ingress": [{"ip": "10.1.2.3"}]}}});
+    svcs.patch_status(
+        "ingress-nginx-controller",
+        &PatchParams::default(),
+        &Patch::Merge(&lb),
+    )
+    .await
+    .unwrap();
+
+    let mut doc = minimal_whisk();
+    doc["spec"]["nuvolaris"]
+        .as_object_mut()
+        .unwrap()
+        .remove("kube");
+    let whisks: Api<Whisk> = Api::namespaced(c.clone(), NS);
+    whisks
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(doc).unwrap(),
+        )
+        .await
+        .unwrap();
+    wait_for(
+        "apihost from the load balancer",
+        Duration::from_secs(30),
+        || async {
+            (apihost_annotation(c).await.as_deref() == Some("http://10.1.2.3.nip.io")).then_some(())
+        },
+    )
+    .await;
+    let ings: Api<Ingress> = Api::namespaced(c.clone(), NS);
+    let www = wait_for("www ingress", Duration::from_secs(30), || async {
+        ings.get_opt("apihost-www-my").await.ok()?
+    })
+    .await;
+    assert_eq!(
+        www.spec.unwrap().rules.unwrap()[0].host.as_deref(),
+        Some("www.10.1.2.3.nip.io")
+    );
+    let api = ings.get("apihost").await.unwrap();
+    assert_eq!(
+        api.spec.unwrap().rules.unwrap()[0].host.as_deref(),
+        Some("10.1.2.3.nip.io")
+    );
+
+    // on kind: localhost, and the www Ingress is pruned
+    let kind = json!({"spec": {"nuvolaris": {"kube": "kind"}}});
+    whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&kind))
+        .await
+        .unwrap();
+    wait_for("apihost on kind", Duration::from_secs(30), || async {
+        let www_gone = ings.get_opt("apihost-www-my").await.ok()?.is_none();
+        (www_gone && apihost_annotation(c).await.as_deref() == Some("http://localhost:3233"))
+            .then_some(())
+    })
+    .await;
+
+    // the requests for these facts (nodes, the other namespace's Service) are in the ClusterRole
+    let rules = cluster_role_rules();
+    let mut saw_nodes = false;
+    for (method, pq) in env.recorded.lock().unwrap().iter() {
+        if let Some((verb, group, resource)) = rbac_attributes(method, pq) {
+            assert!(
+                allowed(&rules, &verb, &group, &resource),
+                "ClusterRole does not allow {verb} {group}/{resource}"
+            );
+            saw_nodes |= resource == "nodes";
+        }
+    }
+    assert!(saw_nodes, "kube detection listed the nodes");
+    env.stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), env.ctl)
+        .await
+        .expect("controller stops")
+        .unwrap();
+    env.server.shutdown().await;
+}
