@@ -67,7 +67,8 @@ pub fn run(args: Args) -> Result<()> {
         .args(&args.cargo_test_args)
         .env(tools::ENV_KUBECTL, &tools.kubectl)
         .env(tools::ENV_POUCHDB_SERVER, &tools.pouchdb_server)
-        .env(tools::ENV_REQUIRE_KUBECTL, "1");
+        .env(tools::ENV_REQUIRE_KUBECTL, "1")
+        .env(tools::ENV_REQUIRE_POUCHDB, "1");
     if let Some(operator) = &operator {
         cargo_test.env(tools::ENV_OPERATOR_BIN, operator);
     }

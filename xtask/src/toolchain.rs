@@ -34,6 +34,8 @@ pub const ENV_KUBECTL: &str = "NUVOLARIS_KUBECTL";
 pub const ENV_REQUIRE_KUBECTL: &str = "NUVOLARIS_REQUIRE_KUBECTL";
 /// Env var naming the pouchdb-server executable the CouchDB tests use.
 pub const ENV_POUCHDB_SERVER: &str = "NUVOLARIS_POUCHDB_SERVER";
+/// Env var that, set to `1`, makes a missing pouchdb-server a test failure instead of a skip.
+pub const ENV_REQUIRE_POUCHDB: &str = "NUVOLARIS_REQUIRE_POUCHDB";
 /// Env var naming a prebuilt `nuvolaris-operator` binary for black-box tests.
 pub const ENV_OPERATOR_BIN: &str = "NUVOLARIS_OPERATOR_BIN";
 

@@ -36,6 +36,7 @@ pub fn run(_args: Args) -> Result<()> {
         shell_quote(&tools.pouchdb_server.to_string_lossy())
     );
     println!("export {}=1", toolchain::ENV_REQUIRE_KUBECTL);
+    println!("export {}=1", toolchain::ENV_REQUIRE_POUCHDB);
     Ok(())
 }
 
