@@ -138,6 +138,61 @@ impl PatchError {
             PatchError::Conflict { .. } => "Conflict",
         }
     }
+
+    /// The `Status` body the real API server answers with for this error.
+    ///
+    /// A JSON patch that cannot be applied gets the generic 422 message, its detail being a
+    /// cause of type `UnexpectedServerResponse`, as `errors.NewGenericServerResponse` does.
+    pub fn to_status(&self) -> Value {
+        let (message, details) = match self {
+            PatchError::BadRequest(m) | PatchError::Unsupported(m) => (m.clone(), None),
+            PatchError::Invalid(m) => (
+                "the server rejected our request due to an error in our request".to_string(),
+                Some(
+                    serde_json::json!({"causes": [{"reason": "UnexpectedServerResponse", "message": m}]}),
+                ),
+            ),
+            PatchError::Conflict { causes, message } => (
+                message.clone(),
+                Some(serde_json::json!({ "causes": causes })),
+            ),
+        };
+        let mut st = serde_json::json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": self.reason(),
+        });
+        if let Some(d) = details {
+            st["details"] = d;
+        }
+        st["code"] = Value::from(self.code());
+        st
+    }
+}
+
+/// The wording of the JSON patch library the API server uses (evanphx/json-patch) for a
+/// failed operation.
+fn json_patch_message(ops: &json_patch::Patch, e: &json_patch::PatchError) -> String {
+    use json_patch::{PatchErrorKind, PatchOperation};
+    let path = e.path.to_string();
+    match (&e.kind, ops.0.get(e.operation)) {
+        (PatchErrorKind::TestFailed, _) => format!("testing value {path} failed: test failed"),
+        (_, Some(PatchOperation::Replace(_))) => {
+            format!("replace operation does not apply: doc is missing key: {path}: missing value")
+        }
+        (_, Some(PatchOperation::Remove(_))) => {
+            format!(
+                "remove operation does not apply: doc is missing path: \"{path}\": missing value"
+            )
+        }
+        (_, Some(PatchOperation::Add(_))) => {
+            format!("add operation does not apply: doc is missing path: \"{path}\": missing value")
+        }
+        (kind, _) => format!("operation {} failed at {path}: {kind}", e.operation),
+    }
 }
 
 /// The message the API server gives for a strategic merge patch on a custom resource.
@@ -197,7 +252,8 @@ pub fn apply_patch_with_reset(
             let ops: json_patch::Patch = serde_json::from_slice(req.body)
                 .map_err(|e| PatchError::BadRequest(format!("error decoding patch: {e}")))?;
             let mut target = live.clone();
-            json_patch::patch(&mut target, &ops).map_err(|e| PatchError::Invalid(e.to_string()))?;
+            json_patch::patch(&mut target, &ops)
+                .map_err(|e| PatchError::Invalid(json_patch_message(&ops, &e)))?;
             Ok(target)
         }
         PatchType::Merge => {

@@ -538,3 +538,25 @@ fn reset_fields_are_neither_applied_nor_owned() {
     let got = apply_patch(Some(&live), &r).unwrap();
     assert_eq!(got["status"], json!({"ready": true}));
 }
+
+#[test]
+fn status_bodies_match_the_real_server() {
+    let live = trace("ssa-noop.response.json");
+    let cfg = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "trace"}, "spec": {"replicas": 5}});
+    let err = apply_json(Some(&live), &cfg, "someone-else", false, T1).unwrap_err();
+    assert_eq!(err.to_status(), trace("ssa-conflict.response.json"));
+    let body = br#"[{"op":"test","path":"/spec/replicas","value":9}]"#;
+    let err = apply_patch(Some(&live), &req(PatchType::Json, body, "m", false, T1)).unwrap_err();
+    assert_eq!(
+        err.to_status(),
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "the server rejected our request due to an error in our request", "reason": "Invalid",
+            "details": {"causes": [{"reason": "UnexpectedServerResponse", "message": "testing value /spec/replicas failed: test failed"}]},
+            "code": 422})
+    );
+    let err = PatchError::Unsupported(SMP_UNSUPPORTED.into()).to_status();
+    assert_eq!(
+        (err["code"].clone(), err["reason"].clone()),
+        (json!(415), json!("UnsupportedMediaType"))
+    );
+}
