@@ -540,12 +540,19 @@ impl<'a> Builder<'a> {
             replacements::apply(&mut acc.res, &list)?;
             self.mark(t, acc, "ReplacementTransformer");
         }
-        // 11. transformer plugins
-        if !k.transformers.is_empty() {
-            return Err(Error::Unsupported(format!(
-                "transformer plugins ('transformers' in {})",
-                t.file_name
-            )));
+        // 11. transformer configurations (built-in plugin kinds only)
+        for entry in &k.transformers {
+            let full = normalize(&t.dir.join(entry));
+            if !self.loader.is_file(&full) {
+                return Err(Error::Unsupported(format!(
+                    "transformer '{entry}' in {}: only files with built-in transformer configurations are supported",
+                    t.file_name
+                )));
+            }
+            let bytes = self.read_in_root(t, entry)?;
+            for doc in crate::parse::parse_yaml(&bytes, entry)?.iter() {
+                self.run_builtin_plugin(t, acc, doc, entry)?;
+            }
         }
         if !k.validators.is_empty() {
             return Err(Error::Unsupported(format!(
@@ -560,6 +567,109 @@ impl<'a> Builder<'a> {
             )));
         }
         Ok(())
+    }
+}
+
+impl Builder<'_> {
+    /// Runs one built-in transformer configured by a `transformers:` document.
+    fn run_builtin_plugin(
+        &self,
+        t: &Target,
+        acc: &mut Acc,
+        doc: &Value,
+        file: &str,
+    ) -> Result<(), Error> {
+        use crate::fieldspec::FieldSpec;
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        let bad = |e: serde_json::Error| {
+            Error::build(format!("{file}: invalid {kind} configuration: {e}"))
+        };
+        let specs = |field: &str| -> Result<Vec<FieldSpec>, Error> {
+            match doc.get(field) {
+                Some(v) => serde_json::from_value(v.clone()).map_err(bad),
+                None => Ok(Vec::new()),
+            }
+        };
+        let string_map = |field: &str| -> Result<crate::kustomization::StringMap, Error> {
+            match doc.get(field) {
+                Some(Value::Object(o)) => Ok(o
+                    .iter()
+                    .map(|(k, v)| (k.clone(), crate::resource::scalar_string(v)))
+                    .collect()),
+                _ => Ok(Default::default()),
+            }
+        };
+        let s = |field: &str| {
+            doc.get(field)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        match kind {
+            "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
+                prefixsuffix::apply(
+                    &mut acc.res,
+                    &s("prefix"),
+                    &s("suffix"),
+                    &specs("fieldSpecs")?,
+                )
+            }
+            "LabelTransformer" => {
+                labels::apply(&mut acc.res, &string_map("labels")?, &specs("fieldSpecs")?)
+            }
+            "AnnotationsTransformer" => labels::apply(
+                &mut acc.res,
+                &string_map("annotations")?,
+                &specs("fieldSpecs")?,
+            ),
+            "NamespaceTransformer" => {
+                let ns = doc
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let mut fs = specs("fieldSpecs")?;
+                if fs.is_empty() {
+                    fs = acc.config.namespace.clone();
+                }
+                namespace::apply(&mut acc.res, ns, &fs)
+            }
+            "ImageTagTransformer" => {
+                let img: crate::kustomization::Image =
+                    serde_json::from_value(doc.get("imageTag").cloned().unwrap_or(Value::Null))
+                        .map_err(bad)?;
+                images::apply(&mut acc.res, &[img], &specs("fieldSpecs")?)
+            }
+            "ReplicaCountTransformer" => {
+                let rep: crate::kustomization::Replica =
+                    serde_json::from_value(doc.get("replica").cloned().unwrap_or(Value::Null))
+                        .map_err(bad)?;
+                replicas::apply(&mut acc.res, &[rep], &specs("fieldSpecs")?)
+            }
+            "PatchTransformer" | "PatchJson6902Transformer" => {
+                let mut p: crate::kustomization::Patch =
+                    serde_json::from_value(doc.clone()).unwrap_or_default();
+                if p.patch.is_empty() {
+                    p.patch = s("jsonOp");
+                }
+                p.target = match doc.get("target") {
+                    Some(v) => Some(serde_json::from_value(v.clone()).map_err(bad)?),
+                    None => None,
+                };
+                let (patch, text) = self.load_patch(t, &p)?;
+                let opts = patches::Options {
+                    allow_name_change: p.options.get("allowNameChange").copied().unwrap_or(false),
+                    allow_kind_change: p.options.get("allowKindChange").copied().unwrap_or(false),
+                };
+                patches::apply(&mut acc.res, &patch, p.target.as_ref(), opts, &text)
+            }
+            "ReplacementTransformer" => match doc.get("replacements") {
+                Some(Value::Array(list)) => replacements::apply(&mut acc.res, list),
+                _ => Ok(()),
+            },
+            other => Err(Error::Unsupported(format!(
+                "transformer kind '{other}' in {file}"
+            ))),
+        }
     }
 }
 
@@ -767,6 +877,163 @@ mod tests {
     fn errors_like_kustomize(#[case] l: MemLoader, #[case] top: &str, #[case] needle: &str) {
         let e = err(&l, top);
         assert!(e.contains(needle), "{e}");
+    }
+
+    #[test]
+    fn builtin_transformer_configurations() {
+        let l = MemLoader::new()
+            .with(
+                r#"tp/deploy.yaml"#,
+                r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      initContainers:
+      - name: init
+        image: busybox:1.0
+      containers:
+      - name: nginx
+        image: nginx:1.19
+        ports:
+        - containerPort: 80
+        envFrom:
+        - configMapRef: {name: cfg}
+        env:
+        - name: X
+          valueFrom:
+            secretKeyRef: {name: sec, key: k}
+      volumes:
+      - name: v
+        configMap: {name: cfg}
+      - name: p
+        projected:
+          sources:
+          - configMap: {name: cfg}
+          - secret: {name: sec}
+"#,
+            )
+            .with(
+                r#"tp/kustomization.yaml"#,
+                r#"resources: [deploy.yaml, svc.yaml]
+namePrefix: kp-
+transformers: [t.yaml]
+"#,
+            )
+            .with(
+                r#"tp/svc.yaml"#,
+                r#"apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+"#,
+            )
+            .with(
+                r#"tp/t.yaml"#,
+                r#"apiVersion: builtin
+kind: PrefixSuffixTransformer
+metadata: {name: x}
+prefix: tp-
+suffix: -ts
+fieldSpecs:
+- path: metadata/name
+  kind: Service
+---
+apiVersion: builtin
+kind: LabelTransformer
+metadata: {name: y}
+labels: {tl: v}
+fieldSpecs:
+- path: metadata/labels
+  create: true
+---
+apiVersion: builtin
+kind: AnnotationsTransformer
+metadata: {name: z}
+annotations: {ta: v}
+fieldSpecs:
+- path: metadata/annotations
+  create: true
+"#,
+            );
+        check(
+            &l,
+            "tp",
+            r#"apiVersion: v1
+kind: Service
+metadata:
+  annotations:
+    ta: v
+  labels:
+    tl: v
+  name: tp-kp-web-ts
+spec:
+  ports:
+  - port: 80
+  selector:
+    app: web
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  annotations:
+    ta: v
+  labels:
+    app: web
+    tl: v
+  name: kp-web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - env:
+        - name: X
+          valueFrom:
+            secretKeyRef:
+              key: k
+              name: sec
+        envFrom:
+        - configMapRef:
+            name: cfg
+        image: nginx:1.19
+        name: nginx
+        ports:
+        - containerPort: 80
+      initContainers:
+      - image: busybox:1.0
+        name: init
+      volumes:
+      - configMap:
+          name: cfg
+        name: v
+      - name: p
+        projected:
+          sources:
+          - configMap:
+              name: cfg
+          - secret:
+              name: sec
+"#,
+        );
     }
 
     #[test]
