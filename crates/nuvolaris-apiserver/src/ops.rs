@@ -866,6 +866,18 @@ pub fn delete(
             ));
         }
     }
+    if info.group.is_empty()
+        && info.plural == "namespaces"
+        && matches!(name, "default" | "kube-system" | "kube-public")
+    {
+        let mut e = ApiError::new(
+            403,
+            "Forbidden",
+            format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted"),
+        );
+        e.details = Some(Box::new(json!({"name": name, "kind": "namespaces"})));
+        return Err(e);
+    }
     if opts.dry_run {
         return Ok(Deleted::Pending(old));
     }

@@ -841,6 +841,14 @@ async fn garbage_collection() {
 #[tokio::test]
 async fn namespace_deletion() {
     let t = common::target().await;
+    let forbidden = t
+        .call("DELETE", "/api/v1/namespaces/default", None, None)
+        .await;
+    assert_eq!(forbidden.code, 403);
+    assert_eq!(
+        forbidden.json["message"],
+        "namespaces \"default\" is forbidden: this namespace may not be deleted"
+    );
     let ns = t.namespace("nsdel").await;
     t.call("POST", &cms(&ns), None, Some(&cm("inside"))).await;
     let del = t
