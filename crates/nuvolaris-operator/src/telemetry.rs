@@ -91,7 +91,6 @@ pub fn init(format: LogFormat) -> TelemetryGuard {
 
 #[cfg(feature = "otlp")]
 fn otlp_provider() -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
-    use opentelemetry_otlp::WithExportConfig as _;
     if !otlp_requested() {
         return None;
     }

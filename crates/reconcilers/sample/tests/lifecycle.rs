@@ -178,13 +178,8 @@ async fn create_scale_drift_delete() {
         deps.get_opt("obj-demo-deploy").await.unwrap().is_none(),
         "Deployment must be gone before the Sample"
     );
-    let reasons = event_reasons(&env, "obj").await;
-    for want in ["Applied", "Deleted"] {
-        assert!(
-            reasons.iter().any(|(t, r)| t == "Normal" && r == want),
-            "no {want} event in {reasons:?}"
-        );
-    }
+    wait_event(&env, "obj", "Normal", "Applied").await;
+    wait_event(&env, "obj", "Normal", "Deleted").await;
     assert!(op.health.ready().is_ok(), "{:?}", op.health.ready());
     op.stop().await;
     env.server.shutdown().await;
@@ -336,13 +331,7 @@ async fn conflict_with_a_foreign_deployment() {
         .unwrap()
         .message
         .contains("controlled by ConfigMap/other"));
-    let reasons = event_reasons(&env, "c").await;
-    assert!(
-        reasons
-            .iter()
-            .any(|(t, r)| t == "Warning" && r == "Conflict"),
-        "{reasons:?}"
-    );
+    wait_event(&env, "c", "Warning", "Conflict").await;
     let after = deps.get("c-demo-deploy").await.unwrap();
     assert_eq!(
         after.resource_version(),
@@ -402,13 +391,7 @@ async fn invalid_spec_through_a_schemaless_crd() {
             st["message"].as_str().unwrap().starts_with("invalid spec:"),
             "{st}"
         );
-        let reasons = event_reasons(&env, name).await;
-        assert!(
-            reasons
-                .iter()
-                .any(|(t, r)| t == "Warning" && r == "InvalidSpec"),
-            "{name}: {reasons:?}"
-        );
+        wait_event(&env, name, "Warning", "InvalidSpec").await;
         assert!(
             deployments(&env)
                 .get_opt(&format!("{name}-demo-deploy"))
@@ -478,8 +461,7 @@ async fn prunes_only_its_own_inventory() {
             .then_some(())
     })
     .await;
-    let reasons = event_reasons(&env, "inv").await;
-    assert!(reasons.iter().any(|(_, r)| r == "Pruned"), "{reasons:?}");
+    wait_event(&env, "inv", "Normal", "Pruned").await;
     assert!(deps.get_opt("inv-demo-deploy").await.unwrap().is_some());
     op.stop().await;
     env.server.shutdown().await;
@@ -504,5 +486,76 @@ async fn missing_crd_is_reported_by_name() {
     })
     .await;
     op.stop().await;
+    env.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn render_output_is_what_the_reconciler_applies() {
+    let env = start(false).await;
+    install_sample_crd(&env).await;
+    let op = run_operator(&env);
+    let sams = samples(&env);
+    let deps = deployments(&env);
+    let mut s = sample("rend", 4);
+    s.spec.image = "nginx:1.27".into();
+    let created = sams.create(&PostParams::default(), &s).await.unwrap();
+    let live = wait_for("rend-demo-deploy", || async {
+        deps.get_opt("rend-demo-deploy").await.unwrap()
+    })
+    .await;
+    let live = serde_json::to_value(&live).unwrap();
+    // offline render of the same resource (as `nuvolaris-operator render -f` prints it)
+    let rendered = nuvolaris_runtime::register(nuvolaris_reconciler_sample::SampleReconciler)
+        .render(&serde_json::to_value(&s).unwrap())
+        .unwrap();
+    assert_eq!(rendered.len(), 1);
+    let mut want = rendered[0].clone();
+    assert!(
+        nuvolaris_runtime::applier::contains(&live, &want),
+        "live lacks rendered fields:\nlive {live:#}\nrendered {want:#}"
+    );
+    // the only addition the live apply makes is the controller ownerReference
+    want["metadata"]["ownerReferences"] = json!([{"apiVersion": "nuvolaris.org/v1", "kind": "Sample", "name": "rend",
+        "uid": created.uid().unwrap(), "controller": true}]);
+    assert!(nuvolaris_runtime::applier::contains(&live, &want));
+    assert_eq!(
+        live["metadata"]["ownerReferences"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    op.stop().await;
+    env.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_crd_rejects_invalid_samples_at_admission() {
+    let env = start(false).await;
+    install_sample_crd(&env).await;
+    let dynapi: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        env.client.clone(),
+        "demo",
+        &kube::core::ApiResource::erase::<Sample>(&()),
+    );
+    for (name, spec) in [
+        ("neg", json!({"count": -1})),
+        ("huge", json!({"count": 1001})),
+        ("text", json!({"count": "two"})),
+        ("none", json!({"image": "nginx"})),
+    ] {
+        let obj: kube::api::DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "nuvolaris.org/v1", "kind": "Sample", "metadata": {"name": name, "namespace": "demo"}, "spec": spec}))
+        .unwrap();
+        match dynapi.create(&PostParams::default(), &obj).await {
+            Err(kube::Error::Api(s)) => assert_eq!(s.code, 422, "{name}: {s:?}"),
+            other => panic!("{name}: expected 422, got {other:?}"),
+        }
+    }
+    // the default image is filled in by the schema default
+    let ok: kube::api::DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "nuvolaris.org/v1", "kind": "Sample", "metadata": {"name": "ok", "namespace": "demo"}, "spec": {"count": 0}}))
+    .unwrap();
+    dynapi.create(&PostParams::default(), &ok).await.unwrap();
     env.server.shutdown().await;
 }

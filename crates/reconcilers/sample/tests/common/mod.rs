@@ -212,3 +212,15 @@ pub fn condition(s: &Sample, type_: &str) -> Option<(String, String)> {
         .find(|c| c.type_ == type_)
         .map(|c| (c.status.clone(), c.reason.clone()))
 }
+
+/// Waits until an Event of `type_` (empty: any) and `reason` about object `name` exists.
+pub async fn wait_event(env: &Env, name: &str, type_: &str, reason: &str) {
+    wait_for(&format!("{type_} {reason} event about {name}"), || async {
+        event_reasons(env, name)
+            .await
+            .iter()
+            .any(|(t, r)| (type_.is_empty() || t == type_) && r == reason)
+            .then_some(())
+    })
+    .await
+}
