@@ -85,7 +85,9 @@ pub fn groups(types: &[Arc<ResourceInfo>]) -> Vec<Group> {
         "events.k8s.io",
         "batch",
         "networking.k8s.io",
+        "policy",
         "rbac.authorization.k8s.io",
+        "storage.k8s.io",
         "apiextensions.k8s.io",
         "coordination.k8s.io",
     ];
