@@ -445,13 +445,18 @@ impl Ctx {
             };
             let mut items = Vec::new();
             let mut next = None;
-            let range = t.objects.range(start.clone()..);
+            let from = if !ns.is_empty() && start.0 < ns {
+                (ns.clone(), String::new())
+            } else {
+                start.clone()
+            };
+            let range = t.objects.range(from..);
             for ((ons, oname), o) in range {
                 if cont.is_some() && (ons, oname) == (&start.0, &start.1) {
                     continue;
                 }
                 if !ns.is_empty() && *ons != ns {
-                    continue;
+                    break;
                 }
                 if !ls.matches(o) || !fs.matches(o) {
                     continue;
