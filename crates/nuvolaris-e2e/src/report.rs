@@ -1,0 +1,106 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! Per-scenario results and the table `cargo xtask e2e` prints.
+
+use std::fmt;
+use std::time::Duration;
+
+/// How a scenario ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Every check held.
+    Passed,
+    /// A check failed or it timed out; the reason says which.
+    Failed(String),
+    /// The scenario does not apply to this backend; the reason says why (never counted as passed).
+    NotApplicable(String),
+}
+
+/// One scenario's result.
+#[derive(Clone, Debug)]
+pub struct ScenarioResult {
+    /// Scenario name.
+    pub name: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Wall-clock time.
+    pub duration: Duration,
+    /// Notes (measurements) the scenario recorded.
+    pub notes: Vec<String>,
+}
+
+/// The results of a suite run on one backend.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Backend name.
+    pub backend: String,
+    /// Results in run order.
+    pub results: Vec<ScenarioResult>,
+}
+
+impl Report {
+    /// Number of passed scenarios.
+    pub fn passed(&self) -> usize {
+        self.results.iter().filter(|r| r.outcome == Outcome::Passed).count()
+    }
+
+    /// The failed scenarios.
+    pub fn failures(&self) -> Vec<&ScenarioResult> {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+            .collect()
+    }
+
+    /// Number of scenarios not applicable to the backend.
+    pub fn not_applicable(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::NotApplicable(_)))
+            .count()
+    }
+
+    /// True when nothing failed and at least one scenario ran.
+    pub fn success(&self) -> bool {
+        self.failures().is_empty() && self.passed() > 0
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let w = self.results.iter().map(|r| r.name.len()).max().unwrap_or(8).max(8);
+        writeln!(f, "backend: {}", self.backend)?;
+        writeln!(f, "{:<w$}  {:<6}  {:>8}  details", "SCENARIO", "RESULT", "TIME")?;
+        for r in &self.results {
+            let (res, why) = match &r.outcome {
+                Outcome::Passed => ("pass", r.notes.join("; ")),
+                Outcome::Failed(m) => ("FAIL", m.clone()),
+                Outcome::NotApplicable(m) => ("n/a", m.clone()),
+            };
+            let why = why.replace('\n', "\n    ");
+            writeln!(f, "{:<w$}  {:<6}  {:>7.1}s  {}", r.name, res, r.duration.as_secs_f64(), why)?;
+        }
+        write!(
+            f,
+            "{} passed, {} failed, {} not applicable",
+            self.passed(),
+            self.failures().len(),
+            self.not_applicable()
+        )
+    }
+}
