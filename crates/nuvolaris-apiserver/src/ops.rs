@@ -661,12 +661,20 @@ fn without(v: &Value, keys: &[&str]) -> Value {
     v
 }
 
+/// Whether a write changes nothing but bookkeeping: the resourceVersion and the `time` of
+/// managedFields entries (a change of field ownership is a real change and is stored).
 fn same_ignoring_bookkeeping(a: &Value, b: &Value) -> bool {
     let strip = |v: &Value| {
         let mut v = v.clone();
         if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            m.remove("managedFields");
             m.remove("resourceVersion");
+            if let Some(Value::Array(mf)) = m.get_mut("managedFields") {
+                for e in mf.iter_mut() {
+                    if let Some(o) = e.as_object_mut() {
+                        o.remove("time");
+                    }
+                }
+            }
         }
         v
     };
@@ -1018,6 +1026,15 @@ mod tests {
     #[case(json!({"metadata": {"name": "ok", "labels": {"a": "b"}, "finalizers": ["f"]}}), true)]
     fn meta_types(#[case] obj: Value, #[case] ok: bool) {
         assert_eq!(check_meta_types(&info("configmaps"), &obj).is_ok(), ok);
+    }
+
+    #[rstest]
+    #[case(json!({"metadata": {"resourceVersion": "2", "managedFields": [{"manager": "m", "time": "t2"}]}}), true)]
+    #[case(json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "other", "time": "t1"}]}}), false)]
+    #[case(json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "m", "time": "t1"}]}, "x": 1}), false)]
+    fn noop_detection(#[case] new: Value, #[case] same: bool) {
+        let old = json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "m", "time": "t1"}]}});
+        assert_eq!(same_ignoring_bookkeeping(&old, &new), same);
     }
 
     #[test]
