@@ -47,23 +47,22 @@ pub fn split(image: &str) -> (&str, &str, &str) {
     }
 }
 
-/// True when `image` is `name` optionally followed by `@sha256` and/or `:tag` (kustomize `IsImageMatched`).
+/// True when `image` is `name` optionally followed by `@sha256`, a `:tag` and/or an
+/// `@sha256:digest` (kustomize `IsImageMatched`).
 pub fn matches(image: &str, name: &str) -> bool {
-    let Some(mut rest) = image.strip_prefix(name) else {
-        return false;
-    };
+    let tag_char = |c: char| c.is_ascii_alphanumeric() || "_.{}-".contains(c);
+    let Some(mut rest) = image.strip_prefix(name) else { return false };
     if let Some(r) = rest.strip_prefix("@sha256") {
         rest = r;
     }
-    if rest.is_empty() {
-        return true;
+    if let Some(r) = rest.strip_prefix(':') {
+        let end = r.find(|c: char| !tag_char(c)).unwrap_or(r.len());
+        rest = &r[end..];
     }
-    match rest.strip_prefix(':') {
-        Some(tag) => tag
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.{}-".contains(c)),
-        None => false,
+    if let Some(r) = rest.strip_prefix("@sha256:") {
+        rest = r.trim_start_matches(tag_char);
     }
+    rest.is_empty()
 }
 
 /// The new image reference for `value` under `img`, if it matches.
@@ -189,6 +188,9 @@ mod tests {
     )]
     #[case("nginxx:1", img("nginx", "", "2", ""), None)]
     #[case("nginx:1", img("nginx", "", "2", "sha256:d"), Some("nginx:2@sha256:d"))]
+    #[case("postgres:13@sha256:abc", img("postgres", "", "2", ""), Some("postgres:2"))]
+    #[case("postgres:13@sha256:abc", img("postgres", "", "", "sha256:ff"), Some("postgres@sha256:ff"))]
+    #[case("postgres:13@sha256:abc", img("postgres", "r:1/y", "v3", ""), Some("r:1/y:v3"))]
     fn rewrites(#[case] value: &str, #[case] i: Image, #[case] want: Option<&str>) {
         assert_eq!(rewrite(value, &i).as_deref(), want);
     }

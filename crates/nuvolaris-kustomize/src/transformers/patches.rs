@@ -64,6 +64,15 @@ pub fn classify(docs: &[Value], text: &str) -> Result<Patch, Error> {
 pub fn apply_json(r: &mut Resource, ops: &json_patch::Patch) -> Result<(), Error> {
     r.store_previous_id();
     let mut doc = r.obj.clone();
+    // kustomize keeps internal annotations on every resource during a build, so the
+    // annotations map always exists when a JSON patch runs
+    let added_annotations = match doc.get_mut("metadata") {
+        Some(Value::Object(md)) if !md.contains_key("annotations") => {
+            md.insert("annotations".into(), Value::Object(Default::default()));
+            true
+        }
+        _ => false,
+    };
     json_patch::patch(&mut doc, &ops.0).map_err(|e| {
         Error::build(format!(
             "failed to apply json patch '{}': {e}",
@@ -71,6 +80,13 @@ pub fn apply_json(r: &mut Resource, ops: &json_patch::Patch) -> Result<(), Error
         ))
     })?;
     floatify_big_ints(&mut doc);
+    if added_annotations {
+        if let Some(Value::Object(md)) = doc.get_mut("metadata") {
+            if md.get("annotations").is_some_and(|a| a.as_object().is_some_and(|o| o.is_empty())) {
+                md.remove("annotations");
+            }
+        }
+    }
     r.obj = doc;
     Ok(())
 }
@@ -225,6 +241,19 @@ mod tests {
         .unwrap();
         apply(&mut m, &ok, Some(&sel), Options::default(), "t").unwrap();
         assert_eq!(m.items[0].obj["data"]["a"], "3");
+    }
+
+    // `kubectl kustomize` v5.8.1 accepts adding one annotation to a resource without any.
+    #[test]
+    fn json_patch_can_add_an_annotation_key_when_none_exist() {
+        let mut m = one(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}));
+        let sel = Selector { kind: "ConfigMap".into(), ..Default::default() };
+        let p = classify(&[json!([{"op":"add","path":"/metadata/annotations/a","value":"x"}])], "t").unwrap();
+        apply(&mut m, &p, Some(&sel), Options::default(), "t").unwrap();
+        assert_eq!(m.items[0].obj["metadata"], json!({"name":"c","annotations":{"a":"x"}}));
+        let noop = classify(&[json!([{"op":"add","path":"/data","value":{}}])], "t").unwrap();
+        apply(&mut m, &noop, Some(&sel), Options::default(), "t").unwrap();
+        assert_eq!(m.items[0].obj["metadata"], json!({"name":"c","annotations":{"a":"x"}}));
     }
 
     #[test]
