@@ -72,7 +72,13 @@ impl FieldSet {
     pub fn insert(&mut self, path: &[PathElement]) {
         let mut n = self;
         for pe in path {
-            n = n.children.entry(pe.clone()).or_default();
+            if !n.children.contains_key(pe) {
+                n.children.insert(pe.clone(), FieldSet::default());
+            }
+            n = match n.children.get_mut(pe) {
+                Some(c) => c,
+                None => return,
+            };
         }
         n.member = true;
     }
@@ -105,7 +111,12 @@ impl FieldSet {
     pub fn union_with(&mut self, other: &FieldSet) {
         self.member |= other.member;
         for (pe, c) in &other.children {
-            self.children.entry(pe.clone()).or_default().union_with(c);
+            match self.children.get_mut(pe) {
+                Some(mine) => mine.union_with(c),
+                None => {
+                    self.children.insert(pe.clone(), c.clone());
+                }
+            }
         }
     }
 
@@ -125,6 +136,25 @@ impl FieldSet {
             }
         }
         out
+    }
+
+    /// Removes from `self` the members of `other` (in place; empty branches are pruned).
+    pub fn subtract(&mut self, other: &FieldSet) {
+        if other.member {
+            self.member = false;
+        }
+        for (pe, o) in &other.children {
+            let now_empty = match self.children.get_mut(pe) {
+                Some(mine) => {
+                    mine.subtract(o);
+                    mine.is_empty()
+                }
+                None => false,
+            };
+            if now_empty {
+                self.children.remove(pe);
+            }
+        }
     }
 
     /// Members present in both sets.
@@ -261,6 +291,9 @@ mod tests {
         assert!(a.contains(&["f:b".into(), "f:d".into()]));
         assert!(!a.contains(&["f:b".into()]));
         assert!(a.difference(&a).is_empty());
+        let mut c = a.clone();
+        c.subtract(&b);
+        assert_eq!(c, a.difference(&b));
     }
 
     #[rstest]

@@ -325,6 +325,11 @@ pub fn compare(old: Option<&Value>, new: Option<&Value>, node: &Node, custom: bo
     c
 }
 
+/// Whether field `k` under `path` is `metadata.managedFields` (never compared).
+fn is_managed_fields(path: &[PathElement], k: &str) -> bool {
+    k == "managedFields" && path.len() == 1 && path[0] == "f:metadata"
+}
+
 struct Cmp {
     custom: bool,
 }
@@ -342,21 +347,21 @@ impl Cmp {
         path: &mut Vec<PathElement>,
         c: &mut Comparison,
     ) {
-        let field = path
-            .last()
-            .and_then(|p| p.strip_prefix("f:"))
-            .map(str::to_string);
+        let dot = self.dot(path.last().and_then(|p| p.strip_prefix("f:")));
         let old = old.filter(|v| !v.is_null());
         let new = new.filter(|v| !v.is_null());
         match (old, new) {
             (None, None) => {}
-            (None, Some(n)) => self.all(n, node, path, &mut c.added, self.dot(field.as_deref())),
+            (None, Some(n)) => self.all(n, node, path, &mut c.added, dot),
             (Some(o), None) => self.all(o, node, path, &mut c.removed, true),
             (Some(o), Some(n)) => {
                 if let (Some(om), Some(nm)) = (granular_map(o, node), granular_map(n, node)) {
                     let mut keys: Vec<&String> = om.keys().collect();
                     keys.extend(nm.keys().filter(|k| !om.contains_key(*k)));
                     for k in keys {
+                        if is_managed_fields(path, k) {
+                            continue;
+                        }
                         path.push(fieldset::field(k));
                         self.walk(om.get(k), nm.get(k), node.field(k), path, c);
                         path.pop();
@@ -452,7 +457,7 @@ impl Cmp {
                 out.insert(path);
             }
             for (k, c) in m {
-                if c.is_null() {
+                if c.is_null() || is_managed_fields(path, k) {
                     continue;
                 }
                 path.push(fieldset::field(k));
@@ -763,20 +768,19 @@ pub fn record_update(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let old_entries = old.map(decode).unwrap_or_default();
-    let new_mf = new.pointer("/metadata/managedFields").cloned();
-    let old_mf = old.and_then(|o| o.pointer("/metadata/managedFields").cloned());
+    let new_mf = new.pointer("/metadata/managedFields");
+    let old_mf = old.and_then(|o| o.pointer("/metadata/managedFields"));
     // a client that rewrites managedFields gets them (an empty list resets tracking)
-    let mut entries = match (&new_mf, &old_mf) {
-        (Some(n), o) if Some(n) != o.as_ref() => decode(new),
-        _ => old_entries,
+    let mut entries = match (new_mf, old_mf) {
+        (Some(n), o) if Some(n) != o => decode(new),
+        _ => old.map(decode).unwrap_or_default(),
     };
-    let old_plain = old.map(without_managed_fields);
-    let new_plain = without_managed_fields(new);
-    let c = compare(old_plain.as_ref(), Some(&new_plain), node, custom);
+    // compare() skips metadata.managedFields itself
+    let c = compare(old, Some(&*new), node, custom);
     let changed = c.modified.union(&c.added);
     for e in entries.iter_mut() {
-        e.set = e.set.difference(&changed).difference(&c.removed);
+        e.set.subtract(&changed);
+        e.set.subtract(&c.removed);
     }
     if !changed.is_empty() {
         match entries
