@@ -1009,6 +1009,85 @@ mod tests {
         );
     }
 
+    /// A small deterministic generator of arbitrary documents (xorshift).
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+        fn value(&mut self, depth: u32) -> Value {
+            const KEYS: &[&str] = &[
+                "spec",
+                "template",
+                "containers",
+                "env",
+                "ports",
+                "name",
+                "containerPort",
+                "protocol",
+                "finalizers",
+                "metadata",
+                "$patch",
+                "$retainKeys",
+                "$setElementOrder/containers",
+                "$deleteFromPrimitiveList/finalizers",
+                "value",
+                "volumes",
+                "items",
+            ];
+            match if depth == 0 {
+                self.next(4)
+            } else {
+                self.next(7)
+            } {
+                0 => Value::Null,
+                1 => serde_json::json!(self.next(90)),
+                2 => serde_json::json!(
+                    ["replace", "delete", "merge", "TCP", "UDP", "a"][self.next(6) as usize]
+                ),
+                3 => Value::Bool(self.next(2) == 0),
+                4 | 5 => {
+                    let mut m = Map::new();
+                    for _ in 0..self.next(5) {
+                        m.insert(
+                            KEYS[self.next(KEYS.len() as u64) as usize].to_string(),
+                            self.value(depth - 1),
+                        );
+                    }
+                    Value::Object(m)
+                }
+                _ => Value::Array((0..self.next(4)).map(|_| self.value(depth - 1)).collect()),
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_documents_never_panic() {
+        let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+        let mut ok = 0;
+        for i in 0..5000 {
+            let mut base = g.value(5);
+            let mut patch = g.value(5);
+            for v in [&mut base, &mut patch] {
+                if let Value::Object(m) = v {
+                    m.insert("apiVersion".into(), Value::from("apps/v1"));
+                    m.insert(
+                        "kind".into(),
+                        Value::from(if i % 2 == 0 { "Deployment" } else { "Service" }),
+                    );
+                }
+            }
+            let node = schema::for_object(&base);
+            for flavor in [Flavor::Kustomize, Flavor::ApiServer] {
+                ok += usize::from(strategic_merge_with(&base, &patch, node, flavor).is_ok());
+            }
+        }
+        assert!(ok > 0, "some merges succeed");
+    }
+
     #[test]
     fn top_level_delete_removes_the_object() {
         let got = strategic_merge(

@@ -560,3 +560,104 @@ fn status_bodies_match_the_real_server() {
         (json!(415), json!("UnsupportedMediaType"))
     );
 }
+
+// ---- robustness: arbitrary inputs never panic ---------------------------------------------
+
+fn random_value(rng: &mut rand::rngs::StdRng, depth: u32) -> Value {
+    use rand::Rng;
+    const KEYS: &[&str] = &[
+        "apiVersion",
+        "kind",
+        "metadata",
+        "spec",
+        "status",
+        "name",
+        "containers",
+        "env",
+        "ports",
+        "containerPort",
+        "protocol",
+        "finalizers",
+        "labels",
+        "managedFields",
+        "template",
+        "$patch",
+        "$retainKeys",
+        "$setElementOrder/containers",
+        "$deleteFromPrimitiveList/finalizers",
+        "value",
+    ];
+    let pick = if depth == 0 {
+        rng.random_range(0..4)
+    } else {
+        rng.random_range(0..7)
+    };
+    match pick {
+        0 => Value::Null,
+        1 => json!(rng.random_range(-3..100)),
+        2 => json!(
+            [
+                "replace",
+                "delete",
+                "merge",
+                "TCP",
+                "apps/v1",
+                "Deployment",
+                "x"
+            ][rng.random_range(0..7)]
+        ),
+        3 => json!(rng.random_bool(0.5)),
+        4 | 5 => {
+            let mut m = serde_json::Map::new();
+            for _ in 0..rng.random_range(0..5) {
+                m.insert(
+                    KEYS[rng.random_range(0..KEYS.len())].to_string(),
+                    random_value(rng, depth - 1),
+                );
+            }
+            Value::Object(m)
+        }
+        _ => Value::Array(
+            (0..rng.random_range(0..4))
+                .map(|_| random_value(rng, depth - 1))
+                .collect(),
+        ),
+    }
+}
+
+#[test]
+fn arbitrary_patches_never_panic() {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let live = trace("ssa-noop.response.json");
+    let types = [
+        PatchType::Json,
+        PatchType::Merge,
+        PatchType::Strategic,
+        PatchType::Apply,
+    ];
+    let mut outcomes = [0usize; 2];
+    for i in 0..3000 {
+        let mut body = random_value(&mut rng, 5);
+        if i % 3 == 0 {
+            // mostly-valid shapes reach deeper code paths
+            if let Value::Object(m) = &mut body {
+                m.insert("apiVersion".into(), json!("apps/v1"));
+                m.insert("kind".into(), json!("Deployment"));
+            }
+        }
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let t = types[i % types.len()];
+        let target = if i % 5 == 0 { None } else { Some(&live) };
+        let res = apply_patch(
+            target,
+            &req(t, &bytes, "fuzz", i % 2 == 0 && t == PatchType::Apply, T1),
+        );
+        outcomes[usize::from(res.is_ok())] += 1;
+        if let Ok(mut v) = res {
+            record_update(target, &mut v, "fuzz2", None, T1);
+        }
+    }
+    // both outcomes are exercised
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+}
