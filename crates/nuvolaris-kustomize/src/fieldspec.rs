@@ -146,6 +146,60 @@ pub fn walk(
     }
 }
 
+/// Like [`walk`], also passing the JSON pointer of the visited parent map.
+pub fn walk_with_path(
+    node: &mut Value,
+    segs: &[String],
+    create: bool,
+    path: &mut String,
+    f: &mut dyn FnMut(&mut Map<String, Value>, &str, &str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    match node {
+        Value::Array(items) => {
+            for (i, it) in items.iter_mut().enumerate() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                walk_with_path(it, segs, create, path, f)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            let Some((first, rest)) = segs.split_first() else {
+                return Ok(());
+            };
+            let (first, is_seq) = match first.strip_suffix("[]") {
+                Some(name) => (name, true),
+                None => (first.as_str(), false),
+            };
+            if rest.is_empty() {
+                return f(map, first, path);
+            }
+            let len = path.len();
+            path.push('/');
+            path.push_str(&pointer_escape(first));
+            let out = match map.get_mut(first) {
+                Some(v) if !v.is_null() => walk_with_path(v, rest, create, path, f),
+                _ if create && !is_seq => {
+                    let v = map.entry(first.to_string()).or_insert(Value::Null);
+                    *v = Value::Object(Map::new());
+                    walk_with_path(v, rest, create, path, f)
+                }
+                _ => Ok(()),
+            };
+            path.truncate(len);
+            out
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Escapes a key for a JSON pointer (`~` and `/`).
+pub fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// The field specs each built-in transformer uses (kustomize `builtinconfig.TransformerConfig`).
 #[derive(Debug, Clone, Default)]
 pub struct TransformerConfig {

@@ -68,6 +68,9 @@ pub struct Resource {
     /// Built-in transformers applied, as `(kustomization file, transformer kind)`, for
     /// `buildMetadata: [transformerAnnotations]`.
     pub transformations: Vec<(String, &'static str)>,
+    /// Groups of JSON pointers whose scalar values share one YAML node in kustomize (entries a
+    /// label or annotation transformer created in one go); updating one updates all.
+    pub links: Vec<Vec<String>>,
 }
 
 impl Resource {

@@ -51,7 +51,9 @@ pub fn split(image: &str) -> (&str, &str, &str) {
 /// `@sha256:digest` (kustomize `IsImageMatched`).
 pub fn matches(image: &str, name: &str) -> bool {
     let tag_char = |c: char| c.is_ascii_alphanumeric() || "_.{}-".contains(c);
-    let Some(mut rest) = image.strip_prefix(name) else { return false };
+    let Some(mut rest) = image.strip_prefix(name) else {
+        return false;
+    };
     if let Some(r) = rest.strip_prefix("@sha256") {
         rest = r;
     }
@@ -188,9 +190,21 @@ mod tests {
     )]
     #[case("nginxx:1", img("nginx", "", "2", ""), None)]
     #[case("nginx:1", img("nginx", "", "2", "sha256:d"), Some("nginx:2@sha256:d"))]
-    #[case("postgres:13@sha256:abc", img("postgres", "", "2", ""), Some("postgres:2"))]
-    #[case("postgres:13@sha256:abc", img("postgres", "", "", "sha256:ff"), Some("postgres@sha256:ff"))]
-    #[case("postgres:13@sha256:abc", img("postgres", "r:1/y", "v3", ""), Some("r:1/y:v3"))]
+    #[case(
+        "postgres:13@sha256:abc",
+        img("postgres", "", "2", ""),
+        Some("postgres:2")
+    )]
+    #[case(
+        "postgres:13@sha256:abc",
+        img("postgres", "", "", "sha256:ff"),
+        Some("postgres@sha256:ff")
+    )]
+    #[case(
+        "postgres:13@sha256:abc",
+        img("postgres", "r:1/y", "v3", ""),
+        Some("r:1/y:v3")
+    )]
     fn rewrites(#[case] value: &str, #[case] i: Image, #[case] want: Option<&str>) {
         assert_eq!(rewrite(value, &i).as_deref(), want);
     }

@@ -18,13 +18,16 @@
 //! `commonLabels:`, `labels:` and `commonAnnotations:` (kustomize LabelTransformer and
 //! AnnotationsTransformer).
 
-use crate::fieldspec::{walk, FieldSpec};
+use crate::fieldspec::{pointer_escape, walk_with_path, FieldSpec};
 use crate::resource::ResMap;
 use crate::Error;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 /// Adds every pair to the maps at `specs` in every resource (creating them where allowed).
+///
+/// As in kustomize, the entries created for one key in one resource share a value: a later
+/// update of one of them (an overlay's labels) changes them all (see [`crate::resource::Resource::links`]).
 pub fn apply(
     m: &mut ResMap,
     pairs: &IndexMap<String, String>,
@@ -38,29 +41,61 @@ pub fn apply(
             continue;
         }
         let gvk = r.gvk();
-        for fs in specs {
-            if !fs.applies_to(&gvk) {
-                continue;
+        for (k, v) in pairs {
+            let mut created: Vec<String> = Vec::new();
+            let mut updated: Vec<String> = Vec::new();
+            for fs in specs {
+                if !fs.applies_to(&gvk) {
+                    continue;
+                }
+                let mut path = String::new();
+                walk_with_path(
+                    &mut r.obj,
+                    &fs.segs,
+                    fs.create,
+                    &mut path,
+                    &mut |map, key, at| {
+                        let target = match map.get_mut(key) {
+                            Some(v @ Value::Object(_)) => v,
+                            Some(v @ Value::Null) if fs.create => {
+                                *v = Value::Object(Map::new());
+                                v
+                            }
+                            None if fs.create => map
+                                .entry(key.to_string())
+                                .or_insert_with(|| Value::Object(Map::new())),
+                            _ => return Ok(()),
+                        };
+                        if let Value::Object(o) = target {
+                            let ptr = format!("{at}/{}/{}", pointer_escape(key), pointer_escape(k));
+                            if o.contains_key(k.as_str()) {
+                                updated.push(ptr);
+                            } else {
+                                created.push(ptr);
+                            }
+                            o.insert(k.clone(), Value::String(v.clone()));
+                        }
+                        Ok(())
+                    },
+                )?;
             }
-            walk(&mut r.obj, &fs.segs, fs.create, &mut |map, key| {
-                let target = match map.get_mut(key) {
-                    Some(v @ Value::Object(_)) => v,
-                    Some(v @ Value::Null) if fs.create => {
-                        *v = Value::Object(Map::new());
-                        v
-                    }
-                    None if fs.create => map
-                        .entry(key.to_string())
-                        .or_insert_with(|| Value::Object(Map::new())),
-                    _ => return Ok(()),
-                };
-                if let Value::Object(o) = target {
-                    for (k, v) in pairs {
-                        o.insert(k.clone(), Value::String(v.clone()));
+            for ptr in &updated {
+                let shared: Vec<String> = r
+                    .links
+                    .iter()
+                    .filter(|g| g.contains(ptr))
+                    .flat_map(|g| g.iter().cloned())
+                    .collect();
+                for other in shared {
+                    if let Some(Value::String(s)) = r.obj.pointer_mut(&other) {
+                        *s = v.clone();
                     }
                 }
-                Ok(())
-            })?;
+            }
+            if created.len() > 1 {
+                r.links.retain(|g| !g.iter().any(|p| created.contains(p)));
+                r.links.push(created);
+            }
         }
     }
     Ok(())
@@ -102,6 +137,33 @@ mod tests {
             run(input, &TransformerConfig::default_config().common_labels),
             want
         );
+    }
+
+    // Base `commonLabels: {env: prod}`, overlay `labels: [{pairs: {env: b}, includeTemplates: true}]`:
+    // `kubectl kustomize` v5.8.1 prints env: b in the selector too (the created entries share a node).
+    #[rstest]
+    #[case(true, "b")]
+    #[case(false, "prod")]
+    fn later_updates_follow_shared_entries(#[case] templates: bool, #[case] selector: &str) {
+        let cfg = TransformerConfig::default_config();
+        let mut m = ResMap::new();
+        m.append(Resource::new(json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"env":"orig"}},"spec":{"template":{"spec":{}}}})))
+            .unwrap();
+        let prod: IndexMap<String, String> = [("env".to_string(), "prod".to_string())]
+            .into_iter()
+            .collect();
+        apply(&mut m, &prod, &cfg.common_labels).unwrap();
+        let b: IndexMap<String, String> =
+            [("env".to_string(), "b".to_string())].into_iter().collect();
+        let mut specs = vec![FieldSpec::new("", "", "", "metadata/labels", true)];
+        if templates {
+            specs.extend(cfg.template_labels.iter().cloned());
+        }
+        apply(&mut m, &b, &specs).unwrap();
+        let o = &m.items[0].obj;
+        assert_eq!(o["metadata"]["labels"]["env"], "b");
+        assert_eq!(o["spec"]["selector"]["matchLabels"]["env"], selector);
+        assert_eq!(o["spec"]["template"]["metadata"]["labels"]["env"], selector);
     }
 
     #[test]

@@ -80,9 +80,13 @@ pub fn apply_json(r: &mut Resource, ops: &json_patch::Patch) -> Result<(), Error
         ))
     })?;
     floatify_big_ints(&mut doc);
+    r.links.clear();
     if added_annotations {
         if let Some(Value::Object(md)) = doc.get_mut("metadata") {
-            if md.get("annotations").is_some_and(|a| a.as_object().is_some_and(|o| o.is_empty())) {
+            if md
+                .get("annotations")
+                .is_some_and(|a| a.as_object().is_some_and(|o| o.is_empty()))
+            {
                 md.remove("annotations");
             }
         }
@@ -247,13 +251,26 @@ mod tests {
     #[test]
     fn json_patch_can_add_an_annotation_key_when_none_exist() {
         let mut m = one(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}));
-        let sel = Selector { kind: "ConfigMap".into(), ..Default::default() };
-        let p = classify(&[json!([{"op":"add","path":"/metadata/annotations/a","value":"x"}])], "t").unwrap();
+        let sel = Selector {
+            kind: "ConfigMap".into(),
+            ..Default::default()
+        };
+        let p = classify(
+            &[json!([{"op":"add","path":"/metadata/annotations/a","value":"x"}])],
+            "t",
+        )
+        .unwrap();
         apply(&mut m, &p, Some(&sel), Options::default(), "t").unwrap();
-        assert_eq!(m.items[0].obj["metadata"], json!({"name":"c","annotations":{"a":"x"}}));
+        assert_eq!(
+            m.items[0].obj["metadata"],
+            json!({"name":"c","annotations":{"a":"x"}})
+        );
         let noop = classify(&[json!([{"op":"add","path":"/data","value":{}}])], "t").unwrap();
         apply(&mut m, &noop, Some(&sel), Options::default(), "t").unwrap();
-        assert_eq!(m.items[0].obj["metadata"], json!({"name":"c","annotations":{"a":"x"}}));
+        assert_eq!(
+            m.items[0].obj["metadata"],
+            json!({"name":"c","annotations":{"a":"x"}})
+        );
     }
 
     #[test]
