@@ -112,6 +112,9 @@ pub async fn run_with(args: DemoArgs, out: &mut impl Write) -> Result<DemoSummar
     say(out, format!("embedded API server on {} (workload simulator on)", server.url()));
     let client = ku::client_for(&kubeconfig).await?;
     let crds = ku::install_crds(&client, &root.join("crds")).await?;
+    if ku::ensure_kind_node(&client).await? {
+        say(out, "created node embedded-node labelled nuvolaris.io/kube=kind (the Whisk apihost resolves to localhost as on kind)");
+    }
     say(out, format!("installed CRDs: {}", crds.join(", ")));
     let logs = tempfile::Builder::new().prefix("nuvolaris-demo-").tempdir().map_err(|e| Error::io("create a log directory", e))?;
     let mut op = OperatorProcess::spawn(&bin, &kubeconfig, logs.path(), &OperatorOpts { name: "operator".into(), ..Default::default() })?;

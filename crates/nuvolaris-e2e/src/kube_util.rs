@@ -350,3 +350,24 @@ pub async fn wait_gone(api: &Api<DynamicObject>, name: &str, timeout: Duration) 
     })
     .await
 }
+
+/// On an API server without nodes (embedded, envtest), creates one labelled
+/// `nuvolaris.io/kube: kind`, so the Whisk endpoint resolves its apihost as on a kind cluster
+/// (`http://localhost:3233`) instead of waiting for an ingress load balancer; returns whether it did.
+pub async fn ensure_kind_node(client: &Client) -> Result<bool> {
+    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("", "v1", "Node"), "nodes");
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+    if !list_json(&api, &ListParams::default()).await?.is_empty() {
+        return Ok(false);
+    }
+    let node: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": "embedded-node", "labels": {"nuvolaris.io/kube": "kind", "kubernetes.io/hostname": "embedded-node"}}
+    }))
+    .map_err(|e| Error::Check(e.to_string()))?;
+    match retry(|| async { api.create(&PostParams::default(), &node).await }).await {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+        Err(e) => Err(Error::kube("create node embedded-node", e)),
+    }
+}

@@ -285,8 +285,17 @@ fn conflict(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         let c = setup(b, ns).await?;
         let deps = ku::deployments(&c, ns);
         let samples = ku::samples(&c, ns);
+        // the foreign controller: a ConfigMap that exists (so garbage collection keeps its dependent)
+        let cms: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(c.clone(), ns);
+        let cm: k8s_openapi::api::core::v1::ConfigMap = serde_json::from_value(json!({"metadata": {"name": "someone-else"}})).map_err(|e| Error::Check(e.to_string()))?;
+        let cm = match retry(|| async { cms.create(&PostParams::default(), &cm).await }).await {
+            Ok(cm) => cm,
+            Err(kube::Error::Api(s)) if s.code == 409 => retry(|| async { cms.get("someone-else").await }).await.map_err(|e| Error::kube("get cm/someone-else", e))?,
+            Err(e) => return Err(Error::kube("create cm/someone-else", e)),
+        };
         let foreign: Deployment = serde_json::from_value(json!({
-            "metadata": {"name": "taken-demo-deploy", "namespace": ns, "labels": {"app": "someone-else"}},
+            "metadata": {"name": "taken-demo-deploy", "namespace": ns, "labels": {"app": "someone-else"},
+                "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "someone-else", "uid": cm.metadata.uid, "controller": true}]},
             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "someone-else"}},
                 "template": {"metadata": {"labels": {"app": "someone-else"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}
         })).map_err(|e| Error::Check(e.to_string()))?;
@@ -308,7 +317,8 @@ fn conflict(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         .await?;
         let d = ku::get_json(&deps, "taken-demo-deploy").await?.unwrap_or_default();
         ensure!(d["spec"]["replicas"] == 1, "the foreign Deployment was scaled: {}", d["spec"]["replicas"]);
-        ensure!(d["metadata"]["ownerReferences"].as_array().is_none_or(|o| o.is_empty()), "the foreign Deployment got an ownerReference");
+        let owners = d["metadata"]["ownerReferences"].as_array().cloned().unwrap_or_default();
+        ensure!(owners.len() == 1 && owners[0]["kind"] == "ConfigMap", "the foreign Deployment's ownerReferences changed: {owners:?}");
         let managers: Vec<String> = d["metadata"]["managedFields"].as_array().map(|m| m.iter().filter_map(|e| e["manager"].as_str().map(String::from)).collect()).unwrap_or_default();
         ensure!(!managers.iter().any(|m| m == "nuvolaris-operator"), "the operator wrote the foreign Deployment: managers {managers:?}");
         let evs = wait_for("a Warning Event about the conflict", Duration::from_secs(20), || async {
@@ -671,6 +681,10 @@ fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             let docs = ku::parse_yaml_stream(&String::from_utf8_lossy(&out.stdout), "whisk-prerequisites")?;
             ku::apply_docs(&c, &docs, ns).await?;
         }
+        let mut notes = Vec::new();
+        if ku::ensure_kind_node(&c).await? {
+            notes.push("no nodes: created one labelled nuvolaris.io/kube=kind".to_string());
+        }
         let mut op = start_operator(b, opts("whisk")).await?;
         let text = std::fs::read_to_string(root.join("examples/whisk.yaml")).map_err(|e| Error::io("read examples/whisk.yaml", e))?;
         let w = ku::parse_yaml_stream(&text, "examples/whisk.yaml")?.into_iter().next().ok_or_else(|| Error::Check("examples/whisk.yaml is empty".into()))?;
@@ -702,11 +716,18 @@ fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         }
         ensure!(couchdb.is_some() && init.is_some() && init_done.is_some() && couchdb <= init && init <= init_done && init_done <= controller,
             "order must be couchdb <= init <= init complete <= controller: {couchdb:?} {init:?} {init_done:?} {controller:?}");
-        let ready = wait_for("Whisk Ready", Duration::from_secs(90), || async {
+        let ready = match wait_for("Whisk Ready", Duration::from_secs(90), || async {
             let w = ku::get_json(&whisks, &name).await.ok()??;
             ku::ready_current(&w).then_some(w)
         })
-        .await?;
+        .await
+        {
+            Ok(w) => w,
+            Err(e) => {
+                let w = ku::get_json(&whisks, &name).await?.unwrap_or_default();
+                return Err(Error::Check(format!("{e}; status {}", w["status"])));
+            }
+        };
         let ready_after = t0.elapsed();
         for (k, v) in [("openwhisk", "on"), ("couchdb", "on")] {
             ensure!(ready["status"]["whisk_create"][k] == v, "whisk_create.{k} is {} (want {v})", ready["status"]["whisk_create"][k]);
@@ -759,10 +780,11 @@ fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             ensure!(cm["metadata"]["annotations"]["apihost"].is_null(), "cm/config keeps the apihost annotation after the delete");
         }
         check_alive(&mut op)?;
-        Ok(Done::Passed(vec![
+        notes.extend([
             format!("order couchdb {:.2}s <= init {:.2}s <= init done {:.2}s <= controller {:.2}s", secs(couchdb), secs(init), secs(init_done), secs(controller)),
             format!("Ready after {:.2}s", ready_after.as_secs_f64()),
-        ]))
+        ]);
+        Ok(Done::Passed(notes))
     })
 }
 
