@@ -77,6 +77,9 @@ pub struct ServerConfig {
     pub simulate_delay: Duration,
     /// Events retained per resource for watch resume; older resourceVersions get 410 Expired.
     pub watch_history: usize,
+    /// Live events buffered per resource for a slow watcher; a watcher further behind is
+    /// closed (its client re-watches or re-lists, as after a real server's watch cache overflow).
+    pub watch_buffer: usize,
     /// Interval of BOOKMARK events on watches that allow them.
     pub bookmark_interval: Duration,
     /// Bearer token written to the kubeconfig (any token is accepted).
@@ -92,6 +95,7 @@ impl Default for ServerConfig {
             simulate_workloads: false,
             simulate_delay: Duration::from_millis(150),
             watch_history: 10_000,
+            watch_buffer: store::BROADCAST_CAP,
             bookmark_interval: Duration::from_secs(10),
             token: "embedded-token".to_string(),
             faults: faults::FaultHandle::new(),
@@ -124,7 +128,8 @@ impl ApiServer {
             addr: cfg.addr,
             source,
         })?;
-        let store = store::Store::new(resources::builtins(), cfg.watch_history);
+        let store =
+            store::Store::new_with(resources::builtins(), cfg.watch_history, cfg.watch_buffer);
         {
             let mut st = store.lock();
             let ns_type = st.resolve("", "v1", "namespaces");

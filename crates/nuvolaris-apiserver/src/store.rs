@@ -66,6 +66,7 @@ pub struct State {
     /// Tables by `group/plural`.
     pub tables: HashMap<String, Table>,
     history_cap: usize,
+    broadcast_cap: usize,
     /// Set when something happened that the garbage collector must look at.
     pub gc_needed: bool,
 }
@@ -95,16 +96,28 @@ pub struct WatchInit {
     pub start_rv: u64,
 }
 
-const BROADCAST_CAP: usize = 8192;
+/// Default number of live events buffered per table for slow watchers.
+pub const BROADCAST_CAP: usize = 8192;
 
 impl Store {
     /// A store with the given types registered and `watch_history` events retained per table.
+    #[cfg(test)]
     pub fn new(types: Vec<ResourceInfo>, history_cap: usize) -> Arc<Store> {
+        Self::new_with(types, history_cap, BROADCAST_CAP)
+    }
+
+    /// Like [`Store::new`], with `broadcast_cap` live events buffered per table for slow watchers.
+    pub fn new_with(
+        types: Vec<ResourceInfo>,
+        history_cap: usize,
+        broadcast_cap: usize,
+    ) -> Arc<Store> {
         let mut st = State {
             rv: 0,
             types: BTreeMap::new(),
             tables: HashMap::new(),
             history_cap: history_cap.max(1),
+            broadcast_cap: broadcast_cap.max(1),
             gc_needed: false,
         };
         for t in types {
@@ -134,11 +147,12 @@ impl State {
     /// Registers a served type (and creates its table if new).
     pub fn register(&mut self, info: ResourceInfo) {
         let key = info.table_key();
+        let cap = self.broadcast_cap;
         self.tables.entry(key).or_insert_with(|| Table {
             objects: BTreeMap::new(),
             history: VecDeque::new(),
             compacted: 0,
-            tx: broadcast::channel(BROADCAST_CAP).0,
+            tx: broadcast::channel(cap).0,
         });
         self.types.insert(
             (

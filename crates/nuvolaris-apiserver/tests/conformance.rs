@@ -1271,3 +1271,60 @@ async fn crd_deletion_waits_for_object_finalizers() {
         .await
     );
 }
+
+#[tokio::test]
+async fn lagging_watch_is_closed_not_stalled() {
+    let t = common::target_with(ServerConfig {
+        watch_buffer: 64,
+        ..Default::default()
+    })
+    .await;
+    if !t.embedded() {
+        return;
+    }
+    let ns = t.namespace("lag").await;
+    // open a watch and do not read it while far more events than the buffers hold are written
+    let req = http::Request::builder()
+        .method("GET")
+        .uri(format!("{}?watch=true&resourceVersion=0", cms(&ns)))
+        .body(kube::client::Body::from(Vec::new()))
+        .unwrap();
+    let resp = t.client.send(req).await.unwrap();
+    let n = 2_000;
+    let payload = "x".repeat(16 * 1024);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(100) {
+        let futs = chunk.iter().map(|i| {
+            let mut o = cm(&format!("c{i}"));
+            o["data"]["p"] = json!(payload);
+            let path = cms(&ns);
+            let t = &t;
+            async move { t.call("POST", &path, None, Some(&o)).await.code }
+        });
+        for code in futures::future::join_all(futs).await {
+            assert_eq!(code, 201);
+        }
+    }
+    // now drain: the stream must end by itself, having lost events (the client then re-lists)
+    use http_body_util::BodyExt;
+    let mut body = resp.into_body();
+    let mut lines = 0usize;
+    let drained = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(d) = frame.into_data() {
+                lines += d.iter().filter(|b| **b == b'\n').count();
+            }
+        }
+    })
+    .await;
+    assert!(drained.is_ok(), "a lagging watch ends instead of stalling");
+    assert!(lines < n, "events were dropped: {lines} of {n}");
+    // the server still serves watches
+    let fresh = t
+        .watch_lines(
+            &format!("{}?watch=true&resourceVersion=0&timeoutSeconds=2", cms(&ns)),
+            1,
+            Duration::from_secs(5),
+        )
+        .await;
+    assert_eq!(fresh.len(), 1);
+}
