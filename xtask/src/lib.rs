@@ -54,6 +54,9 @@ subcommands! {
     test => Test: "Run every test (installs kubectl and pouchdb-server into .tools/ first), license and CRD checks",
     tools => Tools: "Install the test tools into .tools/ and print the shell exports the tests read",
     ci => Ci: "What CI runs: cargo fmt --check, clippy -D warnings, then `test`",
+    e2e => E2e: "Build the operator and run the e2e scenario suite (--backend embedded|cluster|envtest|kind, --scenario NAME)",
+    demo => Demo: "Embedded API server + operator + examples/, prints what happened and a kubeconfig; Ctrl-C stops it",
+    bench => Bench: "Bursts of Samples (--samples 100,1000): time to Ready, RSS, CPU, requests per Sample, idle writes",
 }
 
 /// Command line of `cargo xtask`.
