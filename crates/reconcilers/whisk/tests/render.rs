@@ -456,3 +456,28 @@ fn a_runtimes_change_restarts_the_controller_and_changes_the_preloader() {
         json!([{"name": "nodejs", "image": "ghcr.io/x/node20:1", "command": ["/bin/true"]}])
     );
 }
+
+#[test]
+fn documented_settings_upstream_ignored_are_honoured() {
+    let w = with_spec(json!({
+        "components": {"invoker": true},
+        "configs": {"limits": {"loadbalancer": {"blackbox-fraction": "25%", "timeout-factor": 3}},
+                    "controller": {"loggingLevel": "DEBUG"}}
+    }));
+    let objs = render_with(&w, &ClusterFacts::default());
+    // upstream deployed nothing with components.invoker set; the standalone controller stays
+    let ctl = find(&objs, "StatefulSet", "controller");
+    let env = ctl["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let get = |n: &str| {
+        env.iter()
+            .find(|e| e["name"] == n)
+            .map(|e| e["value"].clone())
+            .unwrap()
+    };
+    assert_eq!(get("CONFIG_whisk_loadbalancer_blackboxFraction"), "25%");
+    assert_eq!(get("CONFIG_whisk_loadbalancer_timeoutFactor"), "3");
+    assert_eq!(get("CONFIG_logback_log_level"), "DEBUG");
+}

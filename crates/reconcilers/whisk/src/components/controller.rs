@@ -126,6 +126,37 @@ pub fn env(input: &RenderInput<'_>, s: &Settings) -> Vec<(&'static str, String)>
                 1_048_576,
             ),
         ),
+        (
+            "CONFIG_whisk_loadbalancer_blackboxFraction",
+            st(
+                limits
+                    .loadbalancer
+                    .as_ref()
+                    .and_then(|l| l.blackbox_fraction.clone()),
+                "10%",
+            ),
+        ),
+        (
+            "CONFIG_whisk_loadbalancer_timeoutFactor",
+            i(
+                limits.loadbalancer.as_ref().and_then(|l| l.timeout_factor),
+                2,
+            ),
+        ),
+        (
+            "CONFIG_logback_log_level",
+            cfg.controller
+                .as_ref()
+                .and_then(|c| c.logging_level)
+                .map(|l| {
+                    serde_json::to_value(l)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                })
+                .filter(|l| !l.is_empty())
+                .unwrap_or_else(|| "INFO".to_string()),
+        ),
         ("CONFIG_whisk_couchdb_port", s.couchdb_port.to_string()),
         ("CONFIG_whisk_couchdb_host", s.couchdb_host.clone()),
         (

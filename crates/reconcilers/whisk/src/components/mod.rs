@@ -98,8 +98,9 @@ impl Component {
         match self {
             Component::Credentials => c.couchdb || c.openwhisk,
             Component::Couchdb | Component::CouchdbInit => c.couchdb,
-            Component::Preloader | Component::Endpoint => c.openwhisk,
-            Component::Openwhisk => c.openwhisk && !c.invoker(),
+            // upstream deploys nothing when `components.invoker` is set (the invoker is not
+            // implemented); here the standalone controller follows `components.openwhisk` alone
+            Component::Preloader | Component::Endpoint | Component::Openwhisk => c.openwhisk,
         }
     }
 
