@@ -51,6 +51,8 @@ const PLAIN_CASES: &[&str] = &[
     "69-yaml-anchors-and-merge-keys",
     "70-yaml-json-resource",
     "71-yaml-key-ordering",
+    "116-yaml-flow-style-and-comments",
+    "117-yaml-crlf-and-bom",
 ];
 
 #[test]
