@@ -16,6 +16,10 @@
 // under the License.
 
 //! Render time of the minimal Whisk (overlay + native kustomize build of every component).
+//! Run with `cargo bench -p nuvolaris-reconciler-whisk --bench render`.
+
+// criterion's macros generate undocumented public functions
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use nuvolaris_api::whisk::Whisk;
