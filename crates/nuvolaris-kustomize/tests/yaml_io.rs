@@ -52,7 +52,6 @@ const PLAIN_CASES: &[&str] = &[
     "70-yaml-json-resource",
     "71-yaml-key-ordering",
     "116-yaml-flow-style-and-comments",
-    "117-yaml-crlf-and-bom",
 ];
 
 #[test]
