@@ -223,10 +223,12 @@ impl<'a> Builder<'a> {
                 )));
             }
         }
+        // kustomize runs this level's generators before its components, so a component can
+        // merge into a generated resource and its transformers see them
+        self.run_generators(t, &mut acc)?;
         for path in &t.k.components {
             acc = self.accumulate_dir(t, acc, path, true)?;
         }
-        self.run_generators(t, &mut acc)?;
         self.run_transformers(t, &mut acc)?;
         acc.merge_vars(&t.k.vars)?;
         Ok(acc)
@@ -1034,6 +1036,25 @@ spec:
               name: sec
 "#,
         );
+    }
+
+    // Outputs of `kubectl kustomize` v5.8.1: a level's generators run before its components;
+    // merged/replaced generated resources keep a hash only if both sides want one.
+    #[rstest::rstest]
+    #[case::component_merges_into_overlay_generator(
+        MemLoader::new()
+            .with("comp/kustomization.yaml", "kind: Component\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [k=1]\nnamePrefix: c-\n")
+            .with("ov/kustomization.yaml", "components: [../comp]\nconfigMapGenerator:\n- name: cfg\n  literals: [j=2]\nnamePrefix: o-\n"),
+        "apiVersion: v1\ndata:\n  j: \"2\"\n  k: \"1\"\nkind: ConfigMap\nmetadata:\n  name: o-c-cfg-k9mfc852b7\n"
+    )]
+    #[case::hash_disabled_in_base_stays_disabled(
+        MemLoader::new()
+            .with("base/kustomization.yaml", "configMapGenerator:\n- name: c\n  literals: [a=1]\n  options: {disableNameSuffixHash: true}\n")
+            .with("ov/kustomization.yaml", "resources: [../base]\nconfigMapGenerator:\n- name: c\n  behavior: merge\n  literals: [b=1]\n"),
+        "apiVersion: v1\ndata:\n  a: \"1\"\n  b: \"1\"\nkind: ConfigMap\nmetadata:\n  name: c\n"
+    )]
+    fn generator_ordering_and_hash_options(#[case] l: MemLoader, #[case] want: &str) {
+        check(&l, "ov", want);
     }
 
     #[test]

@@ -326,8 +326,10 @@ pub fn absorb(m: &mut ResMap, mut res: Resource) -> Result<(), Error> {
             res.prev_ids = old.prev_ids.clone();
             res.prefixes = old.prefixes.clone();
             res.suffixes = old.suffixes.clone();
-            res.needs_hash = old.needs_hash;
-            res.origin = old.origin.clone();
+            res.needs_hash = res.needs_hash && old.needs_hash;
+            if res.behavior == Behavior::Merge {
+                res.origin = old.origin.clone();
+            }
             res.transformations = old.transformations.clone();
             res.behavior = Behavior::Create;
             m.items[idx] = res;
