@@ -82,10 +82,6 @@ fn to_runtime(e: crate::Error) -> Error {
             what: "whisk overlay".into(),
             message: k.to_string(),
         },
-        crate::Error::InvalidSpec { field, message } => Error::InvalidSpec {
-            object: field,
-            message,
-        },
         other => Error::Reconciler(other.to_string()),
     }
 }
