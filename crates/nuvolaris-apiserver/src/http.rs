@@ -328,6 +328,13 @@ impl Ctx {
             .unwrap_or_default()
     }
 
+    fn wants_table(&self) -> bool {
+        self.headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(crate::table::wants_table)
+    }
+
     fn name(&self) -> &str {
         self.rp.name.as_deref().unwrap_or_default()
     }
@@ -399,6 +406,18 @@ impl Ctx {
         let obj = obj.ok_or_else(|| ApiError::not_found(&self.info, self.name()))?;
         if self.rp.sub.as_deref() == Some("scale") {
             return Ok(json_response(200, &scale_of(&obj)));
+        }
+        if self.wants_table() {
+            let include = self
+                .q
+                .get("includeObject")
+                .map(String::as_str)
+                .unwrap_or("Metadata");
+            let rv = meta_str(&obj, "resourceVersion").to_string();
+            return Ok(json_response(
+                200,
+                &crate::table::table(&self.info, &[obj], &rv, include, None),
+            ));
         }
         Ok(self.respond(200, &obj))
     }
@@ -473,6 +492,22 @@ impl Ctx {
             }
             (items, rv, next)
         };
+        if self.wants_table() {
+            let cont = next.as_ref().map(|n| encode_continue(n, rv));
+            let include = self
+                .q
+                .get("includeObject")
+                .map(String::as_str)
+                .unwrap_or("Metadata");
+            let t = crate::table::table(
+                &self.info,
+                &items,
+                &rv.to_string(),
+                include,
+                cont.as_deref(),
+            );
+            return Ok(json_response(200, &t));
+        }
         let meta_only = metadata_only(&self.headers);
         let (kind, av) = if meta_only {
             (

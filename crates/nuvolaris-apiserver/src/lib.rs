@@ -34,6 +34,7 @@ pub mod selectors;
 mod simulator;
 pub mod status;
 mod store;
+mod table;
 pub mod validation;
 
 use std::net::SocketAddr;

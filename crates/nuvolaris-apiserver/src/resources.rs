@@ -52,6 +52,8 @@ pub struct ResourceInfo {
     pub schema: Option<Value>,
     /// storageVersionHash advertised in discovery.
     pub storage_hash: Option<String>,
+    /// A CRD version's `additionalPrinterColumns`.
+    pub printer_columns: Vec<Value>,
 }
 
 impl ResourceInfo {
@@ -267,6 +269,7 @@ pub fn builtins() -> Vec<ResourceInfo> {
             } else {
                 x.hash.to_string()
             }),
+            printer_columns: vec![],
         })
         .collect()
 }
@@ -323,6 +326,10 @@ pub fn from_crd(crd: &Value) -> Vec<ResourceInfo> {
             custom: true,
             schema: v["schema"].get("openAPIV3Schema").cloned(),
             storage_hash: Some(storage_hash(&group, &plural)),
+            printer_columns: v["additionalPrinterColumns"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
         });
     }
     out

@@ -1328,3 +1328,40 @@ async fn lagging_watch_is_closed_not_stalled() {
         .await;
     assert_eq!(fresh.len(), 1);
 }
+
+#[tokio::test]
+async fn table_for_kubectl_get() {
+    let t = common::target().await;
+    let ns = t.namespace("table").await;
+    t.call("POST", &deps(&ns), None, Some(&deployment("tbl", 2)))
+        .await;
+    let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+    let r = t
+        .call_h("GET", &deps(&ns), None, None, &[("accept", accept)])
+        .await;
+    assert_eq!(r.code, 200);
+    assert_eq!(r.json["kind"], "Table");
+    assert_eq!(r.json["apiVersion"], "meta.k8s.io/v1");
+    let cols: Vec<&str> = r.json["columnDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &cols[..5],
+        &["Name", "Ready", "Up-to-date", "Available", "Age"]
+    );
+    assert_eq!(r.json["rows"][0]["cells"][0], "tbl");
+    assert_eq!(r.json["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+    let one = t
+        .call_h(
+            "GET",
+            &format!("{}/tbl", deps(&ns)),
+            None,
+            None,
+            &[("accept", accept)],
+        )
+        .await;
+    assert_eq!(one.json["rows"].as_array().unwrap().len(), 1);
+}

@@ -154,6 +154,11 @@ async fn kubectl_smoke() {
         ok && out.contains('A') && out.contains('C'),
         "env merged by name: {out}"
     );
+    let (ok, out) = k(&["get", "deployment", "web"]).await;
+    assert!(
+        ok && out.contains("READY") && out.contains("UP-TO-DATE"),
+        "table columns: {out}"
+    );
     let (ok, out) = k(&["scale", "deployment", "web", "--replicas=4"]).await;
     assert!(ok && out.contains("scaled"), "{out}");
     let (ok, out) = k(&[
