@@ -31,6 +31,7 @@
 use crate::Error;
 use granit_parser::{Event, Options, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 
 /// Most nodes (aliases expanded) one document may produce, against alias bombs.
 pub const MAX_NODES: usize = 1_000_000;
@@ -82,8 +83,10 @@ struct MapFrame {
     anchor: usize,
     /// Key read, waiting for its value: (key, line of the key, is the `<<` merge key).
     key: Option<(String, usize, bool)>,
-    /// Line where each key was defined, for duplicate-key errors.
-    lines: Vec<(String, usize)>,
+    /// Line where each key of `map` was defined (same order), for duplicate-key errors.
+    lines: Vec<usize>,
+    /// Line of the merge key `<<`, if any.
+    merge_line: Option<usize>,
     merges: Vec<Value>,
 }
 
@@ -95,10 +98,10 @@ struct Composer<'f> {
 }
 
 /// A finished node: its value, whether it is the merge key `<<`, and its scalar text.
-struct Node {
+struct Node<'t> {
     value: Value,
     merge_key: bool,
-    scalar_text: Option<String>,
+    scalar_text: Option<Cow<'t, str>>,
 }
 
 impl Composer<'_> {
@@ -124,7 +127,7 @@ impl Composer<'_> {
     }
 
     /// Delivers a finished node to the enclosing collection; returns it at top level.
-    fn deliver(&mut self, node: Node, line: usize) -> Result<Option<Value>, Error> {
+    fn deliver(&mut self, node: Node<'_>, line: usize) -> Result<Option<Value>, Error> {
         let file = self.file;
         match self.stack.last_mut() {
             None => Ok(Some(node.value)),
@@ -135,15 +138,15 @@ impl Composer<'_> {
             Some(Frame::Map(m)) => {
                 match m.key.take() {
                     None => {
-                        let key = match (&node.value, node.scalar_text) {
-                            (Value::String(s), _) => s.clone(),
+                        let key = match (node.value, node.scalar_text) {
+                            (Value::String(s), _) => s,
                             (Value::Object(_), _) | (Value::Array(_), _) => {
                                 return Err(yaml_err(
                                     file,
                                     format!("line {line}: a mapping key must be a scalar"),
                                 ))
                             }
-                            (_, Some(text)) if node.merge_key => text,
+                            (_, Some(text)) if node.merge_key => text.into_owned(),
                             (_, Some(text)) => {
                                 return Err(yaml_err(
                                     file,
@@ -157,13 +160,19 @@ impl Composer<'_> {
                                 return Err(yaml_err(file, format!("line {line}: invalid mapping key")))
                             }
                         };
-                        if let Some((_, first)) = m.lines.iter().find(|(k, _)| *k == key) {
+                        let first = if node.merge_key {
+                            m.merge_line.replace(line)
+                        } else if m.map.contains_key(&key) {
+                            m.map.keys().position(|k| *k == key).and_then(|i| m.lines.get(i).copied())
+                        } else {
+                            None
+                        };
+                        if let Some(first) = first {
                             return Err(yaml_err(
                                 file,
                                 format!("line {line}: mapping key {key:?} already defined at line {first}"),
                             ));
                         }
-                        m.lines.push((key.clone(), line));
                         m.key = Some((key, line, node.merge_key));
                     }
                     Some((key, _, true)) => {
@@ -191,8 +200,9 @@ impl Composer<'_> {
                             }
                         }
                     }
-                    Some((key, _, false)) => {
+                    Some((key, key_line, false)) => {
                         m.map.insert(key, node.value);
+                        m.lines.push(key_line);
                     }
                 }
                 Ok(None)
@@ -256,7 +266,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                 let (value, merge_key) = resolve_scalar(&text, style, tag.as_deref())
                     .map_err(|m| yaml_err(file, format!("line {line}: {m}")))?;
                 comp.set_anchor(anchor, &value, 1);
-                let node = Node { value, merge_key, scalar_text: Some(text.into_owned()) };
+                let node = Node { value, merge_key, scalar_text: Some(text) };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -278,6 +288,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                     anchor,
                     key: None,
                     lines: Vec::new(),
+                    merge_line: None,
                     merges: Vec::new(),
                 }));
             }
@@ -787,8 +798,6 @@ fn analyze(value: &str) -> Analysis {
             block_allowed: false,
         };
     }
-    let chars: Vec<char> = value.chars().collect();
-    let n = chars.len();
     let mut block_indicators = false;
     let mut line_breaks = false;
     let mut special = false;
@@ -799,9 +808,12 @@ fn analyze(value: &str) -> Analysis {
         block_indicators = true;
     }
     let mut preceded_by_whitespace = true;
-    for i in 0..n {
-        let c = chars[i];
-        let followed_by_whitespace = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t') || is_break(chars[i + 1]);
+    let mut it = value.chars().peekable();
+    let mut i = 0usize;
+    while let Some(c) = it.next() {
+        let next = it.peek().copied();
+        let last = next.is_none();
+        let followed_by_whitespace = next.is_none_or(|d| matches!(d, ' ' | '\t') || is_break(d));
         if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' => {
@@ -836,7 +848,7 @@ fn analyze(value: &str) -> Analysis {
             if i == 0 {
                 leading_space = true;
             }
-            if i + 1 == n {
+            if last {
                 trailing_space = true;
             }
             if previous_break {
@@ -849,7 +861,7 @@ fn analyze(value: &str) -> Analysis {
             if i == 0 {
                 leading_break = true;
             }
-            if i + 1 == n {
+            if last {
                 trailing_break = true;
             }
             if previous_space {
@@ -862,6 +874,7 @@ fn analyze(value: &str) -> Analysis {
             previous_break = false;
         }
         preceded_by_whitespace = matches!(c, ' ' | '\t') || is_break(c);
+        i += 1;
     }
     let mut a = Analysis {
         multiline: line_breaks,
@@ -964,9 +977,9 @@ fn is_base60_float(s: &str) -> bool {
 }
 
 /// What the v2 parser makes of a raw NEL inside the double-quoted JSON string: line folding.
-fn fold_nel(s: &str) -> String {
+fn fold_nel(s: &str) -> Cow<'_, str> {
     if !s.contains('\u{85}') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
@@ -996,21 +1009,22 @@ fn fold_nel(s: &str) -> String {
             i += 1;
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The text and requested style of a scalar as go-yaml v2 encodes it.
-fn scalar_repr(v: &Value) -> (String, Style) {
+fn scalar_repr(v: &Value) -> (Cow<'_, str>, Style) {
     match v {
-        Value::Null => ("null".into(), Style::Plain),
-        Value::Bool(b) => (b.to_string(), Style::Plain),
-        Value::Number(n) => (number_text(n), Style::Plain),
+        Value::Null => (Cow::Borrowed("null"), Style::Plain),
+        Value::Bool(true) => (Cow::Borrowed("true"), Style::Plain),
+        Value::Bool(false) => (Cow::Borrowed("false"), Style::Plain),
+        Value::Number(n) => (Cow::Owned(number_text(n)), Style::Plain),
         Value::String(s) => string_repr(s),
-        _ => (String::new(), Style::Plain),
+        _ => (Cow::Borrowed(""), Style::Plain),
     }
 }
 
-fn string_repr(s: &str) -> (String, Style) {
+fn string_repr(s: &str) -> (Cow<'_, str>, Style) {
     let s = fold_nel(s);
     let can_plain = !v2_resolves_non_string(&s) && !is_base60_float(&s);
     let style = if s.contains('\n') {
@@ -1095,28 +1109,36 @@ fn number_text(n: &Number) -> String {
 
 /// go-yaml v2's map key order (`keyList.Less`) for string keys.
 pub fn key_less(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return key_less_chars(a.as_bytes(), b.as_bytes(), |c: &u8| char::from(*c));
+    }
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
+    key_less_chars(&ar, &br, |c: &char| *c)
+}
+
+fn key_less_chars<T>(ar: &[T], br: &[T], ch: impl Fn(&T) -> char) -> bool {
     let mut i = 0;
     while i < ar.len() && i < br.len() {
-        if ar[i] == br[i] {
+        let (ca, cb) = (ch(&ar[i]), ch(&br[i]));
+        if ca == cb {
             i += 1;
             continue;
         }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
+        let al = ca.is_alphabetic();
+        let bl = cb.is_alphabetic();
         if al && bl {
-            return ar[i] < br[i];
+            return ca < cb;
         }
         if al || bl {
             return bl;
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
-        if ar[i] == '0' || br[i] == '0' {
+        if ca == '0' || cb == '0' {
             let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
+            while j > 0 && ch(&ar[j - 1]).is_ascii_digit() {
                 j -= 1;
-                if ar[j] != '0' {
+                if ch(&ar[j]) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -1124,13 +1146,13 @@ pub fn key_less(a: &str, b: &str) -> bool {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+        while ai < ar.len() && ch(&ar[ai]).is_ascii_digit() {
+            an = an.wrapping_mul(10).wrapping_add(i64::from(ch(&ar[ai]) as u8 - b'0'));
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(i64::from(br[bi] as u8 - b'0'));
+        while bi < br.len() && ch(&br[bi]).is_ascii_digit() {
+            bn = bn.wrapping_mul(10).wrapping_add(i64::from(ch(&br[bi]) as u8 - b'0'));
             bi += 1;
         }
         if an != bn {
@@ -1139,7 +1161,7 @@ pub fn key_less(a: &str, b: &str) -> bool {
         if ai != bi {
             return ai < bi;
         }
-        return ar[i] < br[i];
+        return ca < cb;
     }
     ar.len() < br.len()
 }
@@ -1147,13 +1169,13 @@ pub fn key_less(a: &str, b: &str) -> bool {
 /// Keys in go-yaml v2 order. go-yaml's comparison is not a total order for some unusual
 /// keys (then kubectl's own order is random, as Go maps are); a merge sort that never
 /// panics keeps ours deterministic.
-fn sorted_keys(m: &Map<String, Value>) -> Vec<(String, &Value)> {
+fn sorted_keys(m: &Map<String, Value>) -> Vec<(Cow<'_, str>, &Value)> {
     // Keys are compared as kubectl's YAML re-read sees them (NEL folded).
-    let v: Vec<(String, &Value)> = m.iter().map(|(k, v)| (fold_nel(k), v)).collect();
+    let v: Vec<(Cow<'_, str>, &Value)> = m.iter().map(|(k, v)| (fold_nel(k), v)).collect();
     merge_sort(v)
 }
 
-fn merge_sort(mut v: Vec<(String, &Value)>) -> Vec<(String, &Value)> {
+fn merge_sort<'a>(mut v: Vec<(Cow<'a, str>, &'a Value)>) -> Vec<(Cow<'a, str>, &'a Value)> {
     if v.len() <= 1 {
         return v;
     }
@@ -1296,6 +1318,17 @@ impl Emitter {
     fn write_plain(&mut self, value: &str, allow_breaks: bool, indent: usize) {
         if !value.is_empty() && !self.whitespace {
             self.put(' ');
+        }
+        // Fast path: nothing to fold (no break fits) and no line breaks.
+        let count = value.chars().count();
+        if (!allow_breaks || self.column + count <= BEST_WIDTH + 1 || !value.contains(' ')) && !value.chars().any(is_break) {
+            self.out.push_str(value);
+            self.column += count;
+            if !value.is_empty() {
+                self.whitespace = false;
+            }
+            self.indention = false;
+            return;
         }
         let chars: Vec<char> = value.chars().collect();
         let mut spaces = false;
@@ -1621,7 +1654,7 @@ mod tests {
     #[case(&["n", "yes", "Z", "_z"], &["_z", "Z", "n", "yes"])]
     fn key_order(#[case] keys: &[&str], #[case] want: &[&str]) {
         let m: Map<String, Value> = keys.iter().map(|k| (k.to_string(), json!(1))).collect();
-        let got: Vec<String> = sorted_keys(&m).into_iter().map(|(k, _)| k).collect();
+        let got: Vec<String> = sorted_keys(&m).into_iter().map(|(k, _)| k.into_owned()).collect();
         assert_eq!(got, want);
     }
 
