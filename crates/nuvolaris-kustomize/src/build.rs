@@ -122,6 +122,10 @@ impl<'a> Builder<'a> {
         };
         let path = dir.join(&file_name);
         let bytes = self.loader.read(&path)?;
+        crate::kustomization::check_yaml11_bools(
+            &String::from_utf8_lossy(&bytes),
+            &display(&path),
+        )?;
         let docs = crate::parse::parse_yaml(&bytes, &display(&path)).map_err(|e| match e {
             Error::Yaml { file, message } => Error::Kustomization {
                 file,
@@ -324,12 +328,6 @@ impl<'a> Builder<'a> {
     }
 
     fn run_generators(&self, t: &Target, acc: &mut Acc) -> Result<(), Error> {
-        if !t.k.generators.is_empty() {
-            return Err(Error::Unsupported(format!(
-                "generator plugins ('generators' in {})",
-                t.file_name
-            )));
-        }
         struct Files<'b, 'c> {
             b: &'b Builder<'c>,
             t: &'b Target,
@@ -358,6 +356,52 @@ impl<'a> Builder<'a> {
                 }
             ));
             generators::absorb(&mut acc.res, r)?;
+        }
+        // generator configurations (built-in ConfigMapGenerator / SecretGenerator only)
+        for entry in &t.k.generators {
+            let full = normalize(&t.dir.join(entry));
+            if !self.loader.is_file(&full) {
+                return Err(Error::Unsupported(format!(
+                    "generator '{entry}' in {}: only files with built-in generator configurations are supported",
+                    t.file_name
+                )));
+            }
+            let bytes = self.read_in_root(t, entry)?;
+            for doc in crate::parse::parse_yaml(&bytes, entry)?.iter() {
+                let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+                let secret = match kind {
+                    "ConfigMapGenerator" => false,
+                    "SecretGenerator" => true,
+                    other => {
+                        return Err(Error::Unsupported(format!(
+                            "generator kind '{other}' in {entry}"
+                        )))
+                    }
+                };
+                let mut body = doc.as_object().cloned().unwrap_or_default();
+                let md = body.remove("metadata");
+                body.remove("apiVersion");
+                body.remove("kind");
+                let mut args: crate::kustomization::GeneratorArgs =
+                    serde_json::from_value(Value::Object(body)).map_err(|e| {
+                        Error::build(format!("{entry}: invalid {kind} configuration: {e}"))
+                    })?;
+                let field = |f: &str| {
+                    md.as_ref()
+                        .and_then(|m| m.get(f))
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                };
+                args.name = field("name");
+                args.namespace = field("namespace");
+                let mut r = generators::generate(&args, None, secret, &files)?;
+                r.origin = Some(format!(
+                    "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n",
+                    normalize(&t.rel.join(entry)).display()
+                ));
+                generators::absorb(&mut acc.res, r)?;
+            }
         }
         Ok(())
     }

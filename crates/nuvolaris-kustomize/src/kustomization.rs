@@ -120,6 +120,54 @@ fn de_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
+/// Reads a YAML 1.1 boolean (kustomization files are read as YAML 1.1: `yes`, `on`, `y` are true).
+pub fn yaml11_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.as_str() {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+                Some(true)
+            }
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False"
+            | "FALSE" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn de_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let v: Option<Value> = Option::deserialize(d)?;
+    match v {
+        None | Some(Value::Null) => Ok(false),
+        Some(v) => yaml11_bool(&v).ok_or_else(|| {
+            serde::de::Error::custom(format!("json: cannot unmarshal {v} into a bool"))
+        }),
+    }
+}
+
+fn de_opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let v: Option<Value> = Option::deserialize(d)?;
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => yaml11_bool(&v).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!("json: cannot unmarshal {v} into a bool"))
+        }),
+    }
+}
+
+fn de_bool_map<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, bool>, D::Error> {
+    let v: Option<IndexMap<String, Value>> = Option::deserialize(d)?;
+    let mut out = IndexMap::new();
+    for (k, v) in v.unwrap_or_default() {
+        let b = yaml11_bool(&v).ok_or_else(|| {
+            serde::de::Error::custom(format!("json: cannot unmarshal {v} into a bool ({k})"))
+        })?;
+        out.insert(k, b);
+    }
+    Ok(out)
+}
+
 fn de_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
     let v: Option<Vec<T>> = Option::deserialize(d)?;
     Ok(v.unwrap_or_default())
@@ -241,10 +289,10 @@ pub struct Label {
     #[serde(default, deserialize_with = "de_string_map")]
     pub pairs: StringMap,
     /// Also add to selectors (as commonLabels does).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_bool")]
     pub include_selectors: bool,
     /// Also add to pod templates.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_bool")]
     pub include_templates: bool,
     /// Extra field specs.
     #[serde(default, deserialize_with = "de_vec")]
@@ -265,7 +313,7 @@ pub struct Patch {
     #[serde(default)]
     pub target: Option<Selector>,
     /// `allowNameChange`, `allowKindChange`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_bool_map")]
     pub options: IndexMap<String, bool>,
 }
 
@@ -382,10 +430,10 @@ pub struct GeneratorOptions {
     #[serde(default, deserialize_with = "de_string_map")]
     pub annotations: StringMap,
     /// Turns off the content-hash name suffix.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_bool")]
     pub disable_name_suffix_hash: Option<bool>,
     /// Marks the generated resources immutable.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_bool")]
     pub immutable: Option<bool>,
 }
 
@@ -420,6 +468,82 @@ pub struct GeneratorArgs {
     /// Secret type (secretGenerator only).
     #[serde(default, rename = "type", deserialize_with = "de_opt_string")]
     pub kind: String,
+}
+
+/// Plain scalars that YAML 1.1 (read by kustomize for kustomization files) takes as booleans
+/// while YAML 1.2 keeps them strings.
+const YAML11_BOOLS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+    "OFF",
+];
+
+/// Kustomization fields of boolean type, where a YAML 1.1 boolean is fine.
+const BOOL_FIELDS: &[&str] = &[
+    "includeSelectors",
+    "includeTemplates",
+    "disableNameSuffixHash",
+    "immutable",
+    "allowNameChange",
+    "allowKindChange",
+    "create",
+];
+
+/// Kustomize reads kustomization files as YAML 1.1: an unquoted `yes`, `no`, `on`, `off`, `y`
+/// or `n` where a string is expected is a type error there. Block scalars are skipped.
+pub fn check_yaml11_bools(text: &str, file: &str) -> Result<(), Error> {
+    let mut block_indent: Option<usize> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let body = line.trim();
+        if let Some(bi) = block_indent {
+            if body.is_empty() || indent > bi {
+                continue;
+            }
+            block_indent = None;
+        }
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let body = body.trim_start_matches("- ").trim_start();
+        let (key, value) = match body.split_once(": ") {
+            Some((k, v)) => (k.trim(), v.trim()),
+            None if body.ends_with(':') => continue,
+            None => ("", body),
+        };
+        let value = match value.find(" #") {
+            Some(i) => value[..i].trim(),
+            None => value,
+        };
+        if value.starts_with('|') || value.starts_with('>') {
+            block_indent = Some(indent);
+            continue;
+        }
+        let mut bad = |k: &str, v: &str| -> Result<(), Error> {
+            let v = v.trim();
+            if YAML11_BOOLS.contains(&v) && !BOOL_FIELDS.contains(&k.trim()) {
+                return Err(Error::Kustomization {
+                    file: file.into(),
+                    message: format!(
+                        "json: cannot unmarshal bool into Go struct field of type string ('{}: {v}' is a YAML 1.1 boolean; quote it)",
+                        k.trim()
+                    ),
+                });
+            }
+            Ok(())
+        };
+        if value.starts_with('{') || value.starts_with('[') {
+            let inner = value.trim_matches(|c| c == '{' || c == '}' || c == '[' || c == ']');
+            for item in inner.split(',') {
+                match item.split_once(':') {
+                    Some((k, v)) => bad(k, v)?,
+                    None => bad(key, item)?,
+                }
+            }
+        } else {
+            bad(key, value)?;
+        }
+    }
+    Ok(())
 }
 
 impl Kustomization {
@@ -479,6 +603,42 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(needle), "{e}");
+    }
+
+    // `kubectl kustomize` v5.8.1 rejects the first four and accepts the rest.
+    #[rstest]
+    #[case("commonAnnotations:\n  enabled: yes\n", true)]
+    #[case("commonLabels: {on: off}\n", true)]
+    #[case("resources:\n- no\n", true)]
+    #[case("namespace: n # comment\n", true)]
+    #[case("commonAnnotations:\n  enabled: \"yes\"\n", false)]
+    #[case("labels:\n- pairs: {a: b}\n  includeSelectors: yes\n", false)]
+    #[case(
+        "patches:\n- patch: |-\n    - op: add\n      value: yes\n  target: {kind: X}\n",
+        false
+    )]
+    #[case("namePrefix: yes-\n", false)]
+    fn yaml11_booleans(#[case] text: &str, #[case] rejected: bool) {
+        assert_eq!(check_yaml11_bools(text, "k").is_err(), rejected);
+    }
+
+    #[test]
+    fn yaml11_booleans_in_bool_fields() {
+        let k = Kustomization::from_value(
+            json!({"labels": [{"pairs": {"a": "b"}, "includeSelectors": "yes", "includeTemplates": "off"}],
+                   "generatorOptions": {"disableNameSuffixHash": "on"}}),
+            "k",
+        )
+        .unwrap();
+        assert!(k.labels[0].include_selectors && !k.labels[0].include_templates);
+        assert_eq!(
+            k.generator_options.unwrap().disable_name_suffix_hash,
+            Some(true)
+        );
+        assert!(
+            Kustomization::from_value(json!({"labels": [{"includeSelectors": "maybe"}]}), "k")
+                .is_err()
+        );
     }
 
     #[test]

@@ -624,7 +624,7 @@ impl GoTimestamp {
 fn days_in(month: u32, year: u32) -> u32 {
     match month {
         2 => {
-            if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
+            if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) {
                 29
             } else {
                 28
@@ -819,24 +819,18 @@ fn analyze(value: &str) -> Analysis {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' => {
                     block_indicators = true;
                 }
-                '?' | ':' | '-' => {
-                    if followed_by_whitespace {
-                        block_indicators = true;
-                    }
+                '?' | ':' | '-' if followed_by_whitespace => {
+                    block_indicators = true;
                 }
                 _ => {}
             }
         } else {
             match c {
-                ':' => {
-                    if followed_by_whitespace {
-                        block_indicators = true;
-                    }
+                ':' if followed_by_whitespace => {
+                    block_indicators = true;
                 }
-                '#' => {
-                    if preceded_by_whitespace {
-                        block_indicators = true;
-                    }
+                '#' if preceded_by_whitespace => {
+                    block_indicators = true;
                 }
                 _ => {}
             }
@@ -1296,10 +1290,8 @@ impl Emitter {
         if simple_key && a.multiline {
             style = Style::Double;
         }
-        if style == Style::Plain {
-            if !a.block_plain_allowed || (text.is_empty() && simple_key) {
-                style = Style::Single;
-            }
+        if style == Style::Plain && (!a.block_plain_allowed || (text.is_empty() && simple_key)) {
+            style = Style::Single;
         }
         if style == Style::Single && !a.single_quoted_allowed {
             style = Style::Double;
@@ -1598,7 +1590,7 @@ mod tests {
     #[case::trailing_space_line("a \nb", "k: \"a \\nb\"\n")]
     #[case::tab_multiline("a\tb\nc", "k: \"a\\tb\\nc\"\n")]
     fn blocks(#[case] s: &str, #[case] want: &str) {
-        assert_eq!(cm(json!({ "k": s })), format!("data:\n  {}", want.replacen("k:", "k:", 1)));
+        assert_eq!(cm(json!({ "k": s })), format!("data:\n  {want}"));
     }
 
     #[test]

@@ -47,10 +47,29 @@ pub fn classify(docs: &[Value], text: &str) -> Result<Patch, Error> {
         [] => Err(Error::build(format!(
             "unable to parse SM or JSON patch from {text}"
         ))),
-        [Value::Array(_)] => {
-            let ops: json_patch::Patch = serde_json::from_value(docs[0].clone()).map_err(|e| {
-                Error::build(format!("unable to parse SM or JSON patch from {text}: {e}"))
-            })?;
+        [Value::Array(items)] => {
+            // kustomize reads JSON 6902 patches as YAML 1.1: an unquoted `value: yes` is a boolean
+            let mut items = items.clone();
+            for op in items.iter_mut() {
+                if let Some(Value::String(v)) = op.get("value") {
+                    let unquoted = text.lines().any(|l| {
+                        let l = l.trim().trim_start_matches("- ").trim();
+                        l.strip_prefix("value:")
+                            .is_some_and(|rest| rest.split(" #").next().unwrap_or("").trim() == v)
+                    });
+                    if unquoted {
+                        if let Some(b) =
+                            crate::kustomization::yaml11_bool(&Value::String(v.clone()))
+                        {
+                            op["value"] = Value::Bool(b);
+                        }
+                    }
+                }
+            }
+            let ops: json_patch::Patch =
+                serde_json::from_value(Value::Array(items)).map_err(|e| {
+                    Error::build(format!("unable to parse SM or JSON patch from {text}: {e}"))
+                })?;
             Ok(Patch::Json(ops))
         }
         _ if docs.iter().all(Value::is_object) => Ok(Patch::Sm(docs.to_vec())),
@@ -224,6 +243,20 @@ mod tests {
     fn classifies(#[case] doc: Value, #[case] is_json: bool) {
         let p = classify(&[doc], "t").unwrap();
         assert_eq!(matches!(p, Patch::Json(_)), is_json);
+    }
+
+    // `kubectl kustomize` v5.8.1 prints `true` for an unquoted `value: y` and keeps `"y"` quoted.
+    #[rstest]
+    #[case("- op: add\n  path: /a\n  value: y\n", json!(true))]
+    #[case("- op: add\n  path: /a\n  value: \"y\"\n", json!("y"))]
+    #[case("- op: add\n  path: /a\n  value: off\n", json!(false))]
+    fn json_patch_values_are_yaml11(#[case] text: &str, #[case] want: Value) {
+        let docs = crate::yaml::parse_documents(text, "p").unwrap();
+        let Patch::Json(p) = classify(&docs, text).unwrap() else {
+            panic!("not json")
+        };
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v[0]["value"], want);
     }
 
     #[test]
