@@ -903,12 +903,22 @@ impl Filter {
     }
 }
 
-fn event_line(kind: &str, obj: &Value, meta_only: bool, av: &str) -> Bytes {
+fn event_line(
+    kind: &str,
+    obj: &Value,
+    meta_only: bool,
+    av: &str,
+    table: Option<&ResourceInfo>,
+) -> Bytes {
     let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(b"{\"type\":\"");
     out.extend_from_slice(kind.as_bytes());
     out.extend_from_slice(b"\",\"object\":");
-    let r = if meta_only {
+    let r = if let Some(info) = table {
+        let rv = meta_str(obj, "resourceVersion").to_string();
+        let t = crate::table::table(info, &[Arc::new(obj.clone())], &rv, "Metadata", None);
+        serde_json::to_writer(&mut out, &t)
+    } else if meta_only {
         serde_json::to_writer(&mut out, &to_metadata(obj))
     } else if obj["apiVersion"].as_str().is_none_or(|a| a == av) {
         serde_json::to_writer(&mut out, obj)
@@ -995,6 +1005,7 @@ fn watch(ctx: Ctx) -> Response {
     };
     let cut_at = ctx.app.faults.watch_deadline();
     let meta_only = metadata_only(&ctx.headers);
+    let table_info = ctx.wants_table().then(|| ctx.info.clone());
     let av = ctx.info.api_version();
     let (tx, rx) = mpsc::channel::<Bytes>(256);
     let body_stream =
@@ -1020,7 +1031,11 @@ fn watch(ctx: Ctx) -> Response {
         let mut last_rv = init.start_rv;
         for ev in &init.initial {
             if let Some((k, o)) = filter.translate(ev) {
-                if tx.send(event_line(k, o, meta_only, &av)).await.is_err() {
+                if tx
+                    .send(event_line(k, o, meta_only, &av, table_info.as_deref()))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -1055,7 +1070,7 @@ fn watch(ctx: Ctx) -> Response {
                         if ev.rv <= last_rv { continue; }
                         last_rv = ev.rv;
                         if let Some((k, o)) = filter.translate(&ev) {
-                            if tx.send(event_line(k, o, meta_only, &av)).await.is_err() { return; }
+                            if tx.send(event_line(k, o, meta_only, &av, table_info.as_deref())).await.is_err() { return; }
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
