@@ -446,3 +446,65 @@ fn offline_subcommands() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_the_lease_stops_reconciling() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let env = start(true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--leader-elect",
+        "--lease-namespace",
+        "default",
+        "--lease-duration",
+        "3",
+        "--identity",
+        "a",
+    ];
+    let mut a = spawn_operator(&env.kubeconfig, &args, dir.path().join("a.log"));
+    wait_for("a leads", || async {
+        (leader_status(a.port).await == Some(1)).then_some(())
+    })
+    .await;
+    // someone else takes the lease (as after a partition): holder b, long duration, fresh renewTime
+    let leases: Api<Lease> = Api::namespaced(env.client.clone(), "default");
+    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+    leases
+        .patch(
+            "nuvolaris-operator",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"holderIdentity": "b", "leaseDurationSeconds": 3600, "acquireTime": now, "renewTime": now}})),
+        )
+        .await
+        .unwrap();
+    wait_for("a steps down", || async {
+        (leader_status(a.port).await == Some(0)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        get(a.port, "/healthz").await.unwrap().0,
+        200,
+        "a stays live"
+    );
+    assert_eq!(
+        get(a.port, "/readyz").await.unwrap().0,
+        200,
+        "a stays ready as a standby"
+    );
+    let sams: Api<Sample> = Api::namespaced(env.client.clone(), "demo");
+    let deps: Api<Deployment> = Api::namespaced(env.client.clone(), "demo");
+    sams.create(&PostParams::default(), &sample("late", 1))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        deps.get_opt("late-demo-deploy").await.unwrap().is_none(),
+        "a reconciled without the lease; log:\n{}",
+        a.log()
+    );
+    sigterm(&a.child);
+    let _ = tokio::time::timeout(Duration::from_secs(10), a.child.wait())
+        .await
+        .expect("a exits after SIGTERM");
+    env.server.shutdown().await;
+}
