@@ -47,7 +47,7 @@ struct Target {
     /// Path of `dir` relative to the top kustomization (for origin annotations).
     rel: PathBuf,
     file_name: String,
-    k: Kustomization,
+    k: Arc<Kustomization>,
 }
 
 /// The resources accumulated so far plus the transformer configuration and vars in force.
@@ -122,36 +122,7 @@ impl<'a> Builder<'a> {
         };
         let path = dir.join(&file_name);
         let bytes = self.loader.read(&path)?;
-        crate::kustomization::check_yaml11_bools(
-            &String::from_utf8_lossy(&bytes),
-            &display(&path),
-        )?;
-        let docs = crate::parse::parse_yaml(&bytes, &display(&path)).map_err(|e| match e {
-            Error::Yaml { file, message } => Error::Kustomization {
-                file,
-                message: format!("yaml: {message}"),
-            },
-            other => other,
-        })?;
-        let doc = match docs.len() {
-            0 => Value::Null,
-            1 => docs[0].clone(),
-            _ => {
-                return Err(Error::Kustomization {
-                    file: display(&path),
-                    message: "a kustomization file must hold a single YAML document".into(),
-                })
-            }
-        };
-        let empty = match &doc {
-            Value::Null => true,
-            Value::Object(o) => o.keys().all(|k| k == "apiVersion" || k == "kind"),
-            _ => false,
-        };
-        if empty {
-            return Err(Error::build(format!("{file_name} is empty")));
-        }
-        let k = Kustomization::from_value(doc, &display(&path))?;
+        let k = parse_kustomization(&bytes, &display(&path), &file_name)?;
         Ok(Target {
             dir: dir.to_path_buf(),
             rel,
@@ -717,6 +688,61 @@ impl Builder<'_> {
             ))),
         }
     }
+}
+
+type KustCache = std::collections::HashMap<u64, (Arc<[u8]>, String, Arc<Kustomization>)>;
+
+/// Parses a kustomization file, caching the result by content (reconcilers rebuild the same
+/// overlays over and over).
+fn parse_kustomization(
+    bytes: &[u8],
+    path: &str,
+    file_name: &str,
+) -> Result<Arc<Kustomization>, Error> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<KustCache>> = std::sync::OnceLock::new();
+    let mut h = DefaultHasher::new();
+    bytes.hash(&mut h);
+    let key = h.finish();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((b, p, k)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if &**b == bytes && p == path {
+            return Ok(k.clone());
+        }
+    }
+    crate::kustomization::check_yaml11_bools(&String::from_utf8_lossy(bytes), path)?;
+    let docs = crate::parse::parse_yaml(bytes, path).map_err(|e| match e {
+        Error::Yaml { file, message } => Error::Kustomization {
+            file,
+            message: format!("yaml: {message}"),
+        },
+        other => other,
+    })?;
+    let doc = match docs.len() {
+        0 => Value::Null,
+        1 => docs[0].clone(),
+        _ => {
+            return Err(Error::Kustomization {
+                file: path.to_string(),
+                message: "a kustomization file must hold a single YAML document".into(),
+            })
+        }
+    };
+    let empty = match &doc {
+        Value::Null => true,
+        Value::Object(o) => o.keys().all(|k| k == "apiVersion" || k == "kind"),
+        _ => false,
+    };
+    if empty {
+        return Err(Error::build(format!("{file_name} is empty")));
+    }
+    let k = Arc::new(Kustomization::from_value(doc, path)?);
+    let mut g = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if g.len() > 256 {
+        g.clear();
+    }
+    g.insert(key, (Arc::from(bytes), path.to_string(), k.clone()));
+    Ok(k)
 }
 
 /// Expands `kind: List` documents into their items.

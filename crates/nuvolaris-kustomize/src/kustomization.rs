@@ -518,7 +518,7 @@ pub fn check_yaml11_bools(text: &str, file: &str) -> Result<(), Error> {
             block_indent = Some(indent);
             continue;
         }
-        let mut bad = |k: &str, v: &str| -> Result<(), Error> {
+        let bad = |k: &str, v: &str| -> Result<(), Error> {
             let v = v.trim();
             if YAML11_BOOLS.contains(&v) && !BOOL_FIELDS.contains(&k.trim()) {
                 return Err(Error::Kustomization {

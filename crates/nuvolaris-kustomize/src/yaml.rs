@@ -69,7 +69,10 @@ pub fn parse_document(text: &str, file: &str) -> Result<Option<Value>, Error> {
 }
 
 fn yaml_err(file: &str, message: impl Into<String>) -> Error {
-    Error::Yaml { file: file.to_string(), message: message.into() }
+    Error::Yaml {
+        file: file.to_string(),
+        message: message.into(),
+    }
 }
 
 /// A collection being built from parser events.
@@ -110,7 +113,9 @@ impl Composer<'_> {
         if self.nodes > MAX_NODES {
             return Err(yaml_err(
                 self.file,
-                format!("line {line}: document expands to more than {MAX_NODES} nodes (alias bomb?)"),
+                format!(
+                    "line {line}: document expands to more than {MAX_NODES} nodes (alias bomb?)"
+                ),
             ));
         }
         Ok(())
@@ -163,7 +168,10 @@ impl Composer<'_> {
                         let first = if node.merge_key {
                             m.merge_line.replace(line)
                         } else if m.map.contains_key(&key) {
-                            m.map.keys().position(|k| *k == key).and_then(|i| m.lines.get(i).copied())
+                            m.map
+                                .keys()
+                                .position(|k| *k == key)
+                                .and_then(|i| m.lines.get(i).copied())
                         } else {
                             None
                         };
@@ -226,13 +234,23 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
     options.block_nesting_limit = MAX_DEPTH;
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut docs = Vec::new();
-    let mut comp = Composer { file, stack: Vec::new(), anchors: Vec::new(), nodes: 0 };
+    let mut comp = Composer {
+        file,
+        stack: Vec::new(),
+        anchors: Vec::new(),
+        nodes: 0,
+    };
     let mut root: Option<Value> = None;
     while let Some(ev) = parser.next_event() {
         let (event, span) = ev.map_err(|e| {
             yaml_err(
                 file,
-                format!("line {}, column {}: {}", e.marker().line(), e.marker().col() + 1, e.info()),
+                format!(
+                    "line {}, column {}: {}",
+                    e.marker().line(),
+                    e.marker().col() + 1,
+                    e.info()
+                ),
             )
         })?;
         let line = span.start.line();
@@ -256,7 +274,11 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                     return Err(yaml_err(file, format!("line {line}: unknown anchor")));
                 };
                 comp.count(size, line)?;
-                let node = Node { value, merge_key: false, scalar_text: None };
+                let node = Node {
+                    value,
+                    merge_key: false,
+                    scalar_text: None,
+                };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -266,7 +288,11 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                 let (value, merge_key) = resolve_scalar(&text, style, tag.as_deref())
                     .map_err(|m| yaml_err(file, format!("line {line}: {m}")))?;
                 comp.set_anchor(anchor, &value, 1);
-                let node = Node { value, merge_key, scalar_text: Some(text) };
+                let node = Node {
+                    value,
+                    merge_key,
+                    scalar_text: Some(text),
+                };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -274,14 +300,23 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
             Event::SequenceStart(_, anchor, _) => {
                 comp.count(1, line)?;
                 if comp.stack.len() >= MAX_DEPTH {
-                    return Err(yaml_err(file, format!("line {line}: nesting deeper than {MAX_DEPTH}")));
+                    return Err(yaml_err(
+                        file,
+                        format!("line {line}: nesting deeper than {MAX_DEPTH}"),
+                    ));
                 }
-                comp.stack.push(Frame::Seq { items: Vec::new(), anchor });
+                comp.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                });
             }
             Event::MappingStart(_, anchor, _) => {
                 comp.count(1, line)?;
                 if comp.stack.len() >= MAX_DEPTH {
-                    return Err(yaml_err(file, format!("line {line}: nesting deeper than {MAX_DEPTH}")));
+                    return Err(yaml_err(
+                        file,
+                        format!("line {line}: nesting deeper than {MAX_DEPTH}"),
+                    ));
                 }
                 comp.stack.push(Frame::Map(MapFrame {
                     map: Map::new(),
@@ -299,7 +334,11 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                 let value = Value::Array(items);
                 let size = if anchor != 0 { value_size(&value) } else { 0 };
                 comp.set_anchor(anchor, &value, size);
-                let node = Node { value, merge_key: false, scalar_text: None };
+                let node = Node {
+                    value,
+                    merge_key: false,
+                    scalar_text: None,
+                };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -320,7 +359,11 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                 let value = Value::Object(m.map);
                 let size = if m.anchor != 0 { value_size(&value) } else { 0 };
                 comp.set_anchor(m.anchor, &value, size);
-                let node = Node { value, merge_key: false, scalar_text: None };
+                let node = Node {
+                    value,
+                    merge_key: false,
+                    scalar_text: None,
+                };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
                 }
@@ -334,7 +377,11 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
 
 /// Resolves a scalar as go-yaml v3 does when decoding into `interface{}` and JSON.
 /// Returns the value and whether it is the merge key `<<`.
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<(Value, bool), String> {
+fn resolve_scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<(Value, bool), String> {
     let core = tag.and_then(|t| {
         if t.handle() == "tag:yaml.org,2002:" {
             Some(t.suffix().to_string())
@@ -366,7 +413,12 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<(
         (Some(_), Some("float")) => match resolve_plain_v3(text)? {
             Value::Number(n) => {
                 let f = n.as_f64().unwrap_or(0.0);
-                Ok((Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null), false))
+                Ok((
+                    Number::from_f64(f)
+                        .map(Value::Number)
+                        .unwrap_or(Value::Null),
+                    false,
+                ))
             }
             _ => Err(format!("cannot decode !!str `{text}` as a !!float")),
         },
@@ -380,7 +432,10 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<(
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(clean.as_bytes())
                 .map_err(|e| format!("!!binary value contains invalid base64 data: {e}"))?;
-            Ok((Value::String(String::from_utf8_lossy(&bytes).into_owned()), false))
+            Ok((
+                Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+                false,
+            ))
         }
         (Some(_), Some("merge")) => Ok((Value::String(text.into()), true)),
         // Custom tags (and the non-specific `!`) leave the scalar a string.
@@ -429,7 +484,9 @@ fn resolve_plain_v3(s: &str) -> Result<Value, String> {
 }
 
 fn float_value(f: f64) -> Value {
-    Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+    Number::from_f64(f)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 /// The numeric part of go-yaml's resolver ('D' and 'S' hints); `None` for strings.
@@ -569,11 +626,17 @@ fn yaml_style_float(s: &str) -> bool {
 /// Go `strconv.ParseFloat(s, 64)` for decimal forms; `None` on error or overflow.
 fn go_parse_float(s: &str) -> Option<f64> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let ok_chars = body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
+    let ok_chars = body
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
     if !ok_chars || body.is_empty() {
         return None;
     }
-    if !body.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.') {
+    if !body
+        .bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c == b'.')
+    {
         return None;
     }
     let f: f64 = s.parse().ok()?;
@@ -642,7 +705,9 @@ fn getnum(s: &[u8]) -> Option<(u32, &[u8])> {
         return None;
     }
     match s.get(1) {
-        Some(d1) if d1.is_ascii_digit() => Some((u32::from(d0 - b'0') * 10 + u32::from(d1 - b'0'), &s[2..])),
+        Some(d1) if d1.is_ascii_digit() => {
+            Some((u32::from(d0 - b'0') * 10 + u32::from(d1 - b'0'), &s[2..]))
+        }
         _ => Some((u32::from(d0 - b'0'), &s[1..])),
     }
 }
@@ -661,7 +726,16 @@ pub fn parse_go_timestamp(s: &str) -> Option<GoTimestamp> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in(month, year) {
         return None;
     }
-    let mut ts = GoTimestamp { year, month, day, hour: 0, minute: 0, second: 0, nanos: 0, offset_minutes: 0 };
+    let mut ts = GoTimestamp {
+        year,
+        month,
+        day,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        nanos: 0,
+        offset_minutes: 0,
+    };
     if rest.is_empty() {
         return Some(ts);
     }
@@ -738,7 +812,12 @@ pub fn to_yaml_stream(docs: &[Value]) -> String {
 
 /// Prints one document as `sigs.k8s.io/yaml` (go-yaml v2) does, ending with a newline.
 pub fn to_yaml(doc: &Value) -> String {
-    let mut e = Emitter { out: String::new(), column: 0, whitespace: true, indention: true };
+    let mut e = Emitter {
+        out: String::new(),
+        column: 0,
+        whitespace: true,
+        indention: true,
+    };
     match doc {
         Value::Object(m) if !m.is_empty() => e.block_mapping(m, 0),
         Value::Array(a) if !a.is_empty() => e.block_sequence(a, 0),
@@ -801,7 +880,8 @@ fn analyze(value: &str) -> Analysis {
     let mut block_indicators = false;
     let mut line_breaks = false;
     let mut special = false;
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
     let (mut break_space, mut space_break) = (false, false);
     let (mut previous_space, mut previous_break) = (false, false);
     if value.starts_with("---") || value.starts_with("...") {
@@ -816,7 +896,8 @@ fn analyze(value: &str) -> Analysis {
         let followed_by_whitespace = next.is_none_or(|d| matches!(d, ' ' | '\t') || is_break(d));
         if i == 0 {
             match c {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' => {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => {
                     block_indicators = true;
                 }
                 '?' | ':' | '-' if followed_by_whitespace => {
@@ -912,15 +993,51 @@ fn v2_resolves_non_string(s: &str) -> bool {
     };
     if matches!(
         s,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "n" | "N" | "no"
-            | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" | "~" | "null" | "Null"
-            | "NULL" | ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF"
-            | "-.inf" | "-.Inf" | "-.INF"
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "on"
+            | "On"
+            | "ON"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "off"
+            | "Off"
+            | "OFF"
+            | "~"
+            | "null"
+            | "Null"
+            | "NULL"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
+            | ".inf"
+            | ".Inf"
+            | ".INF"
+            | "+.inf"
+            | "+.Inf"
+            | "+.INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
     ) {
         return true;
     }
     match hint {
-        '.' => go_parse_float(s).is_some() || s.parse::<f64>().is_ok_and(|f| f.is_finite()) && go_float_syntax(s),
+        '.' => {
+            go_parse_float(s).is_some()
+                || s.parse::<f64>().is_ok_and(|f| f.is_finite()) && go_float_syntax(s)
+        }
         'D' | 'S' => parse_go_timestamp(s).is_some() || resolve_number(s).is_some(),
         _ => false,
     }
@@ -1043,7 +1160,11 @@ fn shortest_digits(f: f64) -> (String, i32) {
 /// Go `strconv.FormatFloat(f, 'g', -1, 64)`.
 fn go_format_g(f: f64) -> String {
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let neg = if f < 0.0 { "-" } else { "" };
     let (d, dp) = shortest_digits(f);
@@ -1141,12 +1262,16 @@ fn key_less_chars<T>(ar: &[T], br: &[T], ch: impl Fn(&T) -> char) -> bool {
         }
         let mut ai = i;
         while ai < ar.len() && ch(&ar[ai]).is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(i64::from(ch(&ar[ai]) as u8 - b'0'));
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(ch(&ar[ai]) as u8 - b'0'));
             ai += 1;
         }
         let mut bi = i;
         while bi < br.len() && ch(&br[bi]).is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(i64::from(ch(&br[bi]) as u8 - b'0'));
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(ch(&br[bi]) as u8 - b'0'));
             bi += 1;
         }
         if an != bn {
@@ -1216,7 +1341,13 @@ impl Emitter {
         self.indention = true;
     }
 
-    fn write_indicator(&mut self, ind: &str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+    fn write_indicator(
+        &mut self,
+        ind: &str,
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
         if need_whitespace && !self.whitespace {
             self.put(' ');
         }
@@ -1259,7 +1390,8 @@ impl Emitter {
     fn block_mapping(&mut self, m: &Map<String, Value>, indent: usize) {
         for (key, v) in sorted_keys(m) {
             let (ktext, kstyle) = string_repr(&key);
-            let simple = ktext.chars().count() <= 128 && !analyze(&ktext).multiline && ktext.len() <= 128;
+            let simple =
+                ktext.chars().count() <= 128 && !analyze(&ktext).multiline && ktext.len() <= 128;
             self.write_indent(indent);
             if simple {
                 self.scalar(&ktext, kstyle, indent + 2, true);
@@ -1313,7 +1445,9 @@ impl Emitter {
         }
         // Fast path: nothing to fold (no break fits) and no line breaks.
         let count = value.chars().count();
-        if (!allow_breaks || self.column + count <= BEST_WIDTH + 1 || !value.contains(' ')) && !value.chars().any(is_break) {
+        if (!allow_breaks || self.column + count <= BEST_WIDTH + 1 || !value.contains(' '))
+            && !value.chars().any(is_break)
+        {
             self.out.push_str(value);
             self.column += count;
             if !value.is_empty() {
@@ -1368,7 +1502,13 @@ impl Emitter {
             let c = chars[i];
             if c == ' ' {
                 let next_space = chars.get(i + 1) == Some(&' ');
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i + 1 < n && !next_space {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i > 0
+                    && i + 1 < n
+                    && !next_space
+                {
                     self.write_indent(indent);
                 } else {
                     self.put(c);
@@ -1614,7 +1754,10 @@ mod tests {
     #[test]
     fn folding_keeps_double_spaces() {
         let s = format!("{}  bbb ccc", "a".repeat(84));
-        assert_eq!(cm(json!({ "twospaces": s })), format!("data:\n  twospaces: {}  bbb\n    ccc\n", "a".repeat(84)));
+        assert_eq!(
+            cm(json!({ "twospaces": s })),
+            format!("data:\n  twospaces: {}  bbb\n    ccc\n", "a".repeat(84))
+        );
     }
 
     #[test]
@@ -1646,7 +1789,10 @@ mod tests {
     #[case(&["n", "yes", "Z", "_z"], &["_z", "Z", "n", "yes"])]
     fn key_order(#[case] keys: &[&str], #[case] want: &[&str]) {
         let m: Map<String, Value> = keys.iter().map(|k| (k.to_string(), json!(1))).collect();
-        let got: Vec<String> = sorted_keys(&m).into_iter().map(|(k, _)| k.into_owned()).collect();
+        let got: Vec<String> = sorted_keys(&m)
+            .into_iter()
+            .map(|(k, _)| k.into_owned())
+            .collect();
         assert_eq!(got, want);
     }
 
@@ -1696,9 +1842,13 @@ mod tests {
 
     #[test]
     fn documents_and_order() {
-        let docs = parse_documents("---\nb: 1\na: 2\n---\n---\n# c\n...\nc: [1, {x: y}]\n", "f").unwrap();
+        let docs =
+            parse_documents("---\nb: 1\na: 2\n---\n---\n# c\n...\nc: [1, {x: y}]\n", "f").unwrap();
         assert_eq!(docs.len(), 2);
-        assert_eq!(docs[0].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["b", "a"]);
+        assert_eq!(
+            docs[0].as_object().unwrap().keys().collect::<Vec<_>>(),
+            vec!["b", "a"]
+        );
         assert_eq!(docs[1], json!({"c": [1, {"x": "y"}]}));
     }
 
