@@ -20,6 +20,9 @@
 //!
 //! Run with `cargo bench -p nuvolaris-kustomize --bench build`.
 
+// `criterion_group!` generates a public function that cannot carry a doc comment.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use nuvolaris_kustomize::yaml::{parse_documents, to_yaml_stream};
 use nuvolaris_kustomize::{build, build_yaml, MemLoader};
@@ -71,7 +74,10 @@ fn benches(c: &mut Criterion) {
     let dir = Path::new("sample");
     // The fixture must build, and to the expected result, or the numbers mean nothing.
     let out = build_yaml(&loader, dir).expect("training fixture builds");
-    assert!(out.contains("replicas: 1") && out.contains("name: demo-deploy"), "unexpected output:\n{out}");
+    assert!(
+        out.contains("replicas: 1") && out.contains("name: demo-deploy"),
+        "unexpected output:\n{out}"
+    );
 
     c.bench_function("build_yaml training fixture (MemLoader)", |b| {
         b.iter(|| build_yaml(black_box(&loader), black_box(dir)).expect("builds"))
@@ -79,19 +85,25 @@ fn benches(c: &mut Criterion) {
     // The engine may cache parsed files by content: give every iteration its own bytes
     // (a counter comment) to measure a cold build, parse included.
     let mut n = 0u64;
-    c.bench_function("build_yaml training fixture, uncached (unique bytes per build)", |b| {
-        b.iter_batched(
-            || {
-                n += 1;
-                MemLoader::new()
-                    .with("sample/kustomization.yaml", format!("{KUSTOMIZATION}# {n}\n"))
-                    .with("sample/deployment.yaml", format!("{DEPLOYMENT}# {n}\n"))
-                    .with("sample/patch.yaml", format!("{PATCH}# {n}\n"))
-            },
-            |l| build_yaml(&l, black_box(dir)).expect("builds"),
-            BatchSize::SmallInput,
-        )
-    });
+    c.bench_function(
+        "build_yaml training fixture, uncached (unique bytes per build)",
+        |b| {
+            b.iter_batched(
+                || {
+                    n += 1;
+                    MemLoader::new()
+                        .with(
+                            "sample/kustomization.yaml",
+                            format!("{KUSTOMIZATION}# {n}\n"),
+                        )
+                        .with("sample/deployment.yaml", format!("{DEPLOYMENT}# {n}\n"))
+                        .with("sample/patch.yaml", format!("{PATCH}# {n}\n"))
+                },
+                |l| build_yaml(&l, black_box(dir)).expect("builds"),
+                BatchSize::SmallInput,
+            )
+        },
+    );
     c.bench_function("build training fixture (values only)", |b| {
         b.iter(|| build(black_box(&loader), black_box(dir)).expect("builds"))
     });
@@ -99,7 +111,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| parse_documents(black_box(DEPLOYMENT), "deployment.yaml").expect("parses"))
     });
     let docs = parse_documents(DEPLOYMENT, "deployment.yaml").expect("parses");
-    c.bench_function("yaml print deployment", |b| b.iter(|| to_yaml_stream(black_box(&docs))));
+    c.bench_function("yaml print deployment", |b| {
+        b.iter(|| to_yaml_stream(black_box(&docs)))
+    });
 }
 
 criterion_group!(build_benches, benches);

@@ -31,7 +31,9 @@ use std::time::Duration;
 /// What went wrong with one case, `None` when it passed.
 fn check(case: &Case) -> Option<String> {
     let dir = case.dir.clone();
-    let result = watchdog(Duration::from_secs(20), move || build_yaml(&FsLoader { root: dir.clone() }, &dir));
+    let result = watchdog(Duration::from_secs(20), move || {
+        build_yaml(&FsLoader { root: dir.clone() }, &dir)
+    });
     let result = match result {
         Watched::Done(r) => r,
         Watched::Panicked(m) => return Some(format!("engine PANICKED: {m}")),
@@ -43,9 +45,17 @@ fn check(case: &Case) -> Option<String> {
                 return None;
             }
             let mut report = String::from("text differs from kubectl (- kubectl, + engine):\n");
-            report.push_str(&format!("{}\n", Comparison::new(&Lines(want), &Lines(&got))));
-            match (parse_documents(want, "expected.yaml"), parse_documents(&got, "engine output")) {
-                (Ok(w), Ok(g)) if w == g => report.push_str("parsed data: EQUAL (only formatting differs)\n"),
+            report.push_str(&format!(
+                "{}\n",
+                Comparison::new(&Lines(want), &Lines(&got))
+            ));
+            match (
+                parse_documents(want, "expected.yaml"),
+                parse_documents(&got, "engine output"),
+            ) {
+                (Ok(w), Ok(g)) if w == g => {
+                    report.push_str("parsed data: EQUAL (only formatting differs)\n")
+                }
                 (Ok(w), Ok(g)) => {
                     report.push_str("parsed data differs too (- kubectl, + engine):\n");
                     report.push_str(&format!("{}\n", Comparison::new(&w, &g)));
@@ -85,7 +95,10 @@ impl std::fmt::Debug for Lines<'_> {
 #[test]
 fn corpus_matches_kubectl() {
     let all = cases();
-    assert!(!all.is_empty(), "no corpus cases found (or CORPUS_CASE matched none)");
+    assert!(
+        !all.is_empty(),
+        "no corpus cases found (or CORPUS_CASE matched none)"
+    );
     let mut failing = Vec::new();
     for case in &all {
         if let Some(report) = check(case) {
@@ -99,7 +112,13 @@ fn corpus_matches_kubectl() {
         all.len() - failing.len(),
         failing.len()
     );
-    assert!(failing.is_empty(), "{} of {} corpus cases fail:\n  {}", failing.len(), all.len(), failing.join("\n  "));
+    assert!(
+        failing.is_empty(),
+        "{} of {} corpus cases fail:\n  {}",
+        failing.len(),
+        all.len(),
+        failing.join("\n  ")
+    );
 }
 
 #[test]
@@ -111,5 +130,8 @@ fn corpus_is_large_and_covers_errors() {
     let errors = all.iter().filter(|c| c.expected_error.is_some()).count();
     assert!(all.len() >= 70, "corpus has only {} cases", all.len());
     assert!(errors >= 10, "corpus has only {errors} error cases");
-    assert!(all.iter().any(|c| c.name.ends_with("-sample")), "training fixture case missing");
+    assert!(
+        all.iter().any(|c| c.name.ends_with("-sample")),
+        "training fixture case missing"
+    );
 }

@@ -28,40 +28,65 @@ use nuvolaris_kustomize::yaml::{parse_documents, to_yaml_stream};
 use nuvolaris_kustomize::{build, MemLoader};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
 const WATCHDOG: Duration = Duration::from_secs(10);
 
 fn scale() -> u32 {
-    std::env::var("FUZZ_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1).max(1)
+    std::env::var("FUZZ_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1)
 }
 
 fn config(cases: u32) -> Config {
-    Config { cases: cases * scale(), max_shrink_iters: 64, failure_persistence: None, ..Config::default() }
+    Config {
+        cases: cases * scale(),
+        max_shrink_iters: 64,
+        failure_persistence: None,
+        ..Config::default()
+    }
 }
 
+/// Files of one case: (path relative to the case folder, bytes).
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
 /// Every corpus case as (name, files relative to the case folder).
-fn corpus() -> &'static Vec<(String, Vec<(PathBuf, Vec<u8>)>)> {
-    static CORPUS: OnceLock<Vec<(String, Vec<(PathBuf, Vec<u8>)>)>> = OnceLock::new();
+fn corpus() -> &'static Vec<(String, Files)> {
+    static CORPUS: OnceLock<Vec<(String, Files)>> = OnceLock::new();
     CORPUS.get_or_init(|| {
         let mut out = Vec::new();
-        let mut dirs: Vec<_> = std::fs::read_dir(corpus_dir()).expect("corpus").flatten().map(|e| e.path()).collect();
+        let mut dirs: Vec<_> = std::fs::read_dir(corpus_dir())
+            .expect("corpus")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         dirs.sort();
         for dir in dirs {
             let mut files = Vec::new();
             collect(&dir, &dir, &mut files);
-            files.retain(|(p, _)| !p.starts_with("expected.yaml") && !p.starts_with("expected-error.txt"));
-            out.push((dir.file_name().unwrap().to_string_lossy().into_owned(), files));
+            files.retain(|(p, _)| {
+                !p.starts_with("expected.yaml") && !p.starts_with("expected-error.txt")
+            });
+            out.push((
+                dir.file_name().unwrap().to_string_lossy().into_owned(),
+                files,
+            ));
         }
         out
     })
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("dir").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -75,19 +100,85 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
 
 /// Pieces of YAML (and kustomize) syntax that random documents are made of.
 const TOKENS: &[&str] = &[
-    "\n", "\n", "\n", "  ", "  ", " ", "- ", ": ", ":", "{", "}", "[", "]", ", ", "&a ", "*a", "&b ", "*b",
-    "<<: ", "!!str ", "!!int ", "!!binary ", "!!map ", "!custom ", "|", "|-", "|+", ">", "'", "\"", "# c",
-    "---\n", "...\n", "%YAML 1.2\n", "? ", "\\", "\t", "\u{feff}", "\u{85}", "key", "name", "x", "0x1F", "1e400",
-    "1.5", "017", "yes", "~", "null", "2001-12-14", "12:30", "apiVersion: v1\n", "kind: ConfigMap\n",
-    "kind: Deployment\n", "metadata:\n  name: m\n", "data:\n  a: b\n", "resources:\n- r.yaml\n",
-    "patches:\n- patch: |-\n", "$patch: delete\n", "$patch: replace\n", "$retainKeys: [a]\n",
-    "$deleteFromPrimitiveList/args: [a]\n", "$setElementOrder/containers: [{name: a}]\n", "- op: add\n",
-    "  path: /metadata/x\n", "  value: 1\n", "$(VAR)", "😀", "é", "\u{0}", "\r\n",
+    "\n",
+    "\n",
+    "\n",
+    "  ",
+    "  ",
+    " ",
+    "- ",
+    ": ",
+    ":",
+    "{",
+    "}",
+    "[",
+    "]",
+    ", ",
+    "&a ",
+    "*a",
+    "&b ",
+    "*b",
+    "<<: ",
+    "!!str ",
+    "!!int ",
+    "!!binary ",
+    "!!map ",
+    "!custom ",
+    "|",
+    "|-",
+    "|+",
+    ">",
+    "'",
+    "\"",
+    "# c",
+    "---\n",
+    "...\n",
+    "%YAML 1.2\n",
+    "? ",
+    "\\",
+    "\t",
+    "\u{feff}",
+    "\u{85}",
+    "key",
+    "name",
+    "x",
+    "0x1F",
+    "1e400",
+    "1.5",
+    "017",
+    "yes",
+    "~",
+    "null",
+    "2001-12-14",
+    "12:30",
+    "apiVersion: v1\n",
+    "kind: ConfigMap\n",
+    "kind: Deployment\n",
+    "metadata:\n  name: m\n",
+    "data:\n  a: b\n",
+    "resources:\n- r.yaml\n",
+    "patches:\n- patch: |-\n",
+    "$patch: delete\n",
+    "$patch: replace\n",
+    "$retainKeys: [a]\n",
+    "$deleteFromPrimitiveList/args: [a]\n",
+    "$setElementOrder/containers: [{name: a}]\n",
+    "- op: add\n",
+    "  path: /metadata/x\n",
+    "  value: 1\n",
+    "$(VAR)",
+    "😀",
+    "é",
+    "\u{0}",
+    "\r\n",
 ];
 
 fn yaml_text() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop_oneof![4 => prop::sample::select(TOKENS).prop_map(String::from), 1 => ".{0,8}"], 0..80)
-        .prop_map(|parts| parts.concat())
+    prop::collection::vec(
+        prop_oneof![4 => prop::sample::select(TOKENS).prop_map(String::from), 1 => ".{0,8}"],
+        0..80,
+    )
+    .prop_map(|parts| parts.concat())
 }
 
 /// One edit applied to a text.
@@ -103,7 +194,13 @@ enum Edit {
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Delete { at, len }),
-        (any::<usize>(), prop_oneof![prop::sample::select(TOKENS).prop_map(String::from), ".{0,6}"])
+        (
+            any::<usize>(),
+            prop_oneof![
+                prop::sample::select(TOKENS).prop_map(String::from),
+                ".{0,6}"
+            ]
+        )
             .prop_map(|(at, text)| Edit::Insert { at, text }),
         (any::<usize>(), 0usize..200).prop_map(|(at, len)| Edit::Duplicate { at, len }),
         any::<usize>().prop_map(|at| Edit::Truncate { at }),
@@ -155,7 +252,9 @@ fn parse_safely(text: String) -> Result<Option<Vec<serde_json::Value>>, TestCase
     let shown = text.chars().take(300).collect::<String>();
     match watchdog(WATCHDOG, move || parse_documents(&text, "fuzz.yaml").ok()) {
         Watched::Done(r) => Ok(r),
-        Watched::Panicked(m) => Err(TestCaseError::fail(format!("parse panicked: {m}\ninput: {shown:?}"))),
+        Watched::Panicked(m) => Err(TestCaseError::fail(format!(
+            "parse panicked: {m}\ninput: {shown:?}"
+        ))),
         Watched::TimedOut => Err(TestCaseError::fail(format!("parse hung\ninput: {shown:?}"))),
     }
 }
@@ -175,13 +274,19 @@ fn build_safely(loader: MemLoader, what: String) -> Result<bool, TestCaseError> 
     match r {
         Watched::Done(built) => Ok(built),
         Watched::Panicked(m) => Err(TestCaseError::fail(format!("build panicked: {m}\n{what}"))),
-        Watched::TimedOut => Err(TestCaseError::fail(format!("build hung (> {WATCHDOG:?})\n{what}"))),
+        Watched::TimedOut => Err(TestCaseError::fail(format!(
+            "build hung (> {WATCHDOG:?})\n{what}"
+        ))),
     }
 }
 
 /// Runs a property `cases` times (scaled), failing the test with proptest's minimal input.
 /// Returns how many cases `f` counted as "went deep" (parsed or built without error).
-fn run<S: Strategy>(cases: u32, strategy: S, f: impl Fn(S::Value) -> Result<bool, TestCaseError>) -> (u32, u32)
+fn run<S: Strategy>(
+    cases: u32,
+    strategy: S,
+    f: impl Fn(S::Value) -> Result<bool, TestCaseError>,
+) -> (u32, u32)
 where
     S::Value: std::fmt::Debug,
 {
@@ -191,7 +296,10 @@ where
     let mut runner = if std::env::var("FUZZ_RANDOM").is_ok_and(|v| v == "1") {
         TestRunner::new(config(cases))
     } else {
-        TestRunner::new_with_rng(config(cases), TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+        TestRunner::new_with_rng(
+            config(cases),
+            TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+        )
     };
     let result = runner.run(&strategy, |v| {
         total.fetch_add(1, Ordering::Relaxed);
@@ -211,25 +319,35 @@ where
 #[test]
 fn random_yaml_reads_and_prints() {
     let (ok, total) = run(1500, yaml_text(), |text| {
-        let Some(docs) = parse_safely(text)? else { return Ok(false) };
+        let Some(docs) = parse_safely(text)? else {
+            return Ok(false);
+        };
         let printed = to_yaml_stream(&docs);
         if printed.contains("<<") {
             // A string key `<<` prints plain (as kubectl does) and reads back as a merge key.
             return Ok(true);
         }
-        let again = parse_documents(&printed, "printed.yaml")
-            .map_err(|e| TestCaseError::fail(format!("printed YAML does not read back: {e}\n{printed}")))?;
+        let again = parse_documents(&printed, "printed.yaml").map_err(|e| {
+            TestCaseError::fail(format!("printed YAML does not read back: {e}\n{printed}"))
+        })?;
         prop_assert_eq!(to_yaml_stream(&again), printed);
         Ok(true)
     });
     eprintln!("random YAML: {ok} of {total} inputs parsed");
-    assert!(ok * 50 >= total, "too few random inputs parse ({ok}/{total}): the generator is off");
+    assert!(
+        ok * 50 >= total,
+        "too few random inputs parse ({ok}/{total}): the generator is off"
+    );
 }
 
 /// Corpus files with random edits never panic or hang the reader.
 #[test]
 fn mutated_corpus_files_read() {
-    let strategy = (any::<prop::sample::Index>(), any::<prop::sample::Index>(), prop::collection::vec(edit(), 1..6));
+    let strategy = (
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+        prop::collection::vec(edit(), 1..6),
+    );
     let (ok, total) = run(800, strategy, |(case, file, edits)| {
         let (_, files) = &corpus()[case.index(corpus().len())];
         if files.is_empty() {
@@ -240,7 +358,10 @@ fn mutated_corpus_files_read() {
         Ok(parse_safely(text)?.is_some())
     });
     eprintln!("mutated files: {ok} of {total} still parsed");
-    assert!(ok * 10 >= total, "too few mutated files parse ({ok}/{total})");
+    assert!(
+        ok * 10 >= total,
+        "too few mutated files parse ({ok}/{total})"
+    );
 }
 
 /// Corpus cases with one or more randomly edited files never panic or hang the engine.
@@ -248,15 +369,23 @@ fn mutated_corpus_files_read() {
 fn mutated_corpus_cases_build() {
     let strategy = (
         any::<prop::sample::Index>(),
-        prop::collection::vec((any::<prop::sample::Index>(), prop::collection::vec(edit(), 1..4)), 1..3),
+        prop::collection::vec(
+            (
+                any::<prop::sample::Index>(),
+                prop::collection::vec(edit(), 1..4),
+            ),
+            1..3,
+        ),
     );
     let (ok, total) = run(800, strategy, |(case, changes)| {
         let (name, files) = &corpus()[case.index(corpus().len())];
         if files.is_empty() {
             return Ok(false);
         }
-        let mut texts: Vec<(PathBuf, String)> =
-            files.iter().map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned())).collect();
+        let mut texts: Vec<(PathBuf, String)> = files
+            .iter()
+            .map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned()))
+            .collect();
         for (which, edits) in &changes {
             let i = which.index(texts.len());
             texts[i].1 = mutate(&texts[i].1, edits);
@@ -268,7 +397,10 @@ fn mutated_corpus_cases_build() {
         build_safely(loader, format!("case {name} with edits {changes:?}"))
     });
     eprintln!("mutated cases: {ok} of {total} still built");
-    assert!(ok * 20 >= total, "too few mutated cases build ({ok}/{total})");
+    assert!(
+        ok * 20 >= total,
+        "too few mutated cases build ({ok}/{total})"
+    );
 }
 
 /// `s` as a YAML (JSON) double-quoted string.
@@ -382,13 +514,25 @@ fn arbitrary_kustomizations_build() {
     let (ok, total) = run(800, strategy, |(k, base, resource, extra)| {
         let (_, bytes) = pool[resource.index(pool.len())];
         let mut loader = MemLoader::new();
-        loader.add("fuzz/kustomization.yaml", format!("resources:\n- r.yaml\n- base\n{extra}{k}"));
+        loader.add(
+            "fuzz/kustomization.yaml",
+            format!("resources:\n- r.yaml\n- base\n{extra}{k}"),
+        );
         loader.add("fuzz/r.yaml", bytes.clone());
-        loader.add("fuzz/base/kustomization.yaml", format!("resources:\n- r.yaml\nnamePrefix: base-\n{base}"));
+        loader.add(
+            "fuzz/base/kustomization.yaml",
+            format!("resources:\n- r.yaml\nnamePrefix: base-\n{base}"),
+        );
         loader.add("fuzz/base/r.yaml", bytes.clone());
-        loader.add("fuzz/comp/kustomization.yaml", "kind: Component\nnamePrefix: c-\n");
+        loader.add(
+            "fuzz/comp/kustomization.yaml",
+            "kind: Component\nnamePrefix: c-\n",
+        );
         build_safely(loader, format!("kustomization:\n{k}\nbase:\n{base}"))
     });
     eprintln!("arbitrary kustomizations: {ok} of {total} built");
-    assert!(ok * 50 >= total, "too few arbitrary kustomizations build ({ok}/{total})");
+    assert!(
+        ok * 50 >= total,
+        "too few arbitrary kustomizations build ({ok}/{total})"
+    );
 }

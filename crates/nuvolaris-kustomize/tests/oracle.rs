@@ -35,8 +35,14 @@ fn committed_expectations_match_live_kubectl() {
         Err(why) => {
             let required = std::env::var("NUVOLARIS_REQUIRE_KUBECTL").is_ok_and(|v| v == "1");
             // Straight to the process's stderr, so that the test harness does not hide it.
-            let _ = writeln!(std::io::stderr(), "\n*** ORACLE TEST DID NOT RUN: {why} ***\n");
-            assert!(!required, "NUVOLARIS_REQUIRE_KUBECTL=1 but the pinned kubectl is unavailable: {why}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** ORACLE TEST DID NOT RUN: {why} ***\n"
+            );
+            assert!(
+                !required,
+                "NUVOLARIS_REQUIRE_KUBECTL=1 but the pinned kubectl is unavailable: {why}"
+            );
             return;
         }
     };
@@ -51,14 +57,18 @@ fn committed_expectations_match_live_kubectl() {
             .expect("kubectl runs");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        std::fs::write(tmp.path().join(format!("{}.yaml", case.name)), &stdout).expect("write temp");
+        std::fs::write(tmp.path().join(format!("{}.yaml", case.name)), &stdout)
+            .expect("write temp");
         let problem = match (&case.expected, &case.expected_error) {
             (Some(_), _) if !out.status.success() => Some(format!("kubectl now fails: {stderr}")),
-            (Some(want), _) if &stdout != want => {
-                Some(format!("kubectl output drifted (- committed, + live):\n{}", Comparison::new(want, &stdout)))
-            }
+            (Some(want), _) if &stdout != want => Some(format!(
+                "kubectl output drifted (- committed, + live):\n{}",
+                Comparison::new(want, &stdout)
+            )),
             (Some(_), _) => None,
-            (None, Some(_)) if out.status.success() => Some(format!("kubectl now succeeds:\n{stdout}")),
+            (None, Some(_)) if out.status.success() => {
+                Some(format!("kubectl now succeeds:\n{stdout}"))
+            }
             (None, Some(needles)) => {
                 let missing = missing_substrings(&stderr, needles);
                 (!missing.is_empty()).then(|| format!("kubectl error lacks {missing:?}: {stderr}"))
@@ -70,6 +80,15 @@ fn committed_expectations_match_live_kubectl() {
             failing.push(case.name.clone());
         }
     }
-    eprintln!("oracle: {} cases regenerated with {}, {} drifted", all.len(), kubectl.display(), failing.len());
-    assert!(failing.is_empty(), "expectations drifted from live kubectl:\n  {}", failing.join("\n  "));
+    eprintln!(
+        "oracle: {} cases regenerated with {}, {} drifted",
+        all.len(),
+        kubectl.display(),
+        failing.len()
+    );
+    assert!(
+        failing.is_empty(),
+        "expectations drifted from live kubectl:\n  {}",
+        failing.join("\n  ")
+    );
 }

@@ -37,7 +37,10 @@ fn kubectl_output_is_a_fixed_point_of_the_printer() {
         assert_eq!(&to_yaml_stream(&docs), want, "case {}", case.name);
         checked += 1;
     }
-    assert!(checked > 0 || std::env::var("CORPUS_CASE").is_ok(), "no expected.yaml found");
+    assert!(
+        checked > 0 || std::env::var("CORPUS_CASE").is_ok(),
+        "no expected.yaml found"
+    );
 }
 
 /// Cases whose kustomization is only `resources:` with plain files, printed unchanged.
@@ -59,18 +62,34 @@ fn plain_resources_print_like_kubectl() {
     let all = cases();
     let mut checked = 0;
     for name in PLAIN_CASES {
-        let Some(case) = all.iter().find(|c| c.name == *name) else { continue };
-        let kust = std::fs::read_to_string(case.dir.join("kustomization.yaml")).expect("kustomization");
-        let k = parse_documents(&kust, "kustomization.yaml").expect("kustomization parses").remove(0);
-        assert_eq!(k.as_object().map(|m| m.len()), Some(1), "{name}: only `resources:` expected");
+        let Some(case) = all.iter().find(|c| c.name == *name) else {
+            continue;
+        };
+        let kust =
+            std::fs::read_to_string(case.dir.join("kustomization.yaml")).expect("kustomization");
+        let k = parse_documents(&kust, "kustomization.yaml")
+            .expect("kustomization parses")
+            .remove(0);
+        assert_eq!(
+            k.as_object().map(|m| m.len()),
+            Some(1),
+            "{name}: only `resources:` expected"
+        );
         let mut docs = Vec::new();
         for r in k["resources"].as_array().expect("resources list") {
             let file = r.as_str().expect("resource path");
             let text = std::fs::read_to_string(case.dir.join(file)).expect("resource file");
             docs.extend(parse_documents(&text, file).unwrap_or_else(|e| panic!("{name}: {e}")));
         }
-        assert_eq!(&to_yaml_stream(&docs), case.expected.as_ref().expect("expected.yaml"), "case {name}");
+        assert_eq!(
+            &to_yaml_stream(&docs),
+            case.expected.as_ref().expect("expected.yaml"),
+            "case {name}"
+        );
         checked += 1;
     }
-    assert!(checked > 0 || std::env::var("CORPUS_CASE").is_ok(), "no plain case found");
+    assert!(
+        checked > 0 || std::env::var("CORPUS_CASE").is_ok(),
+        "no plain case found"
+    );
 }

@@ -45,7 +45,9 @@ pub struct Case {
 
 /// The corpus folder.
 pub fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join("corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join("corpus")
 }
 
 /// All cases, sorted by name; `CORPUS_CASE=substring` keeps only matching ones.
@@ -64,14 +66,25 @@ pub fn cases() -> Vec<Case> {
             }
         }
         let expected = std::fs::read_to_string(dir.join("expected.yaml")).ok();
-        let expected_error = std::fs::read_to_string(dir.join("expected-error.txt")).ok().map(|t| {
-            t.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect::<Vec<_>>()
-        });
+        let expected_error = std::fs::read_to_string(dir.join("expected-error.txt"))
+            .ok()
+            .map(|t| {
+                t.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            });
         assert!(
             expected.is_some() != expected_error.is_some(),
             "{name}: needs exactly one of expected.yaml and expected-error.txt"
         );
-        out.push(Case { name, dir, expected, expected_error });
+        out.push(Case {
+            name,
+            dir,
+            expected,
+            expected_error,
+        });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
@@ -80,7 +93,11 @@ pub fn cases() -> Vec<Case> {
 /// Tells whether `haystack` contains every needle, ignoring case; returns the missing ones.
 pub fn missing_substrings<'a>(haystack: &str, needles: &'a [String]) -> Vec<&'a str> {
     let h = haystack.to_lowercase();
-    needles.iter().filter(|n| !h.contains(&n.to_lowercase())).map(String::as_str).collect()
+    needles
+        .iter()
+        .filter(|n| !h.contains(&n.to_lowercase()))
+        .map(String::as_str)
+        .collect()
 }
 
 /// Outcome of running something under a watchdog.
@@ -94,7 +111,10 @@ pub enum Watched<T> {
 }
 
 /// Runs `f` on its own thread and waits at most `timeout`.
-pub fn watchdog<T: Send + 'static>(timeout: Duration, f: impl FnOnce() -> T + Send + 'static) -> Watched<T> {
+pub fn watchdog<T: Send + 'static>(
+    timeout: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Watched<T> {
     let (tx, rx) = mpsc::channel();
     let handle = std::thread::spawn(move || {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
@@ -125,9 +145,17 @@ pub fn pinned_kubectl() -> Result<PathBuf, String> {
         Some(p) => PathBuf::from(p),
         None => {
             let path = std::env::var_os("PATH").unwrap_or_default();
-            match std::env::split_paths(&path).map(|d| d.join("kubectl")).find(|p| p.is_file()) {
+            match std::env::split_paths(&path)
+                .map(|d| d.join("kubectl"))
+                .find(|p| p.is_file())
+            {
                 Some(p) => p,
-                None => return Err("no kubectl: NUVOLARIS_KUBECTL is not set and kubectl is not on PATH".into()),
+                None => {
+                    return Err(
+                        "no kubectl: NUVOLARIS_KUBECTL is not set and kubectl is not on PATH"
+                            .into(),
+                    )
+                }
             }
         }
     };
