@@ -44,7 +44,7 @@ use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Client, Resource, ResourceExt};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Field manager of every server-side apply the operator makes.
@@ -466,6 +466,8 @@ pub struct Applier {
     controller: &'static str,
     kinds: Arc<Vec<ChildKind>>,
     discovered: Arc<Mutex<HashMap<GroupVersionKind, (ApiResource, bool)>>>,
+    /// Prunes already done in this process: (owner uid, selector, desired set) -> done.
+    pruned: Arc<Mutex<HashSet<(String, String, Vec<ObjKey>)>>>,
     metrics: Arc<Metrics>,
     recorder: Recorder,
 }
@@ -484,6 +486,7 @@ impl Applier {
             controller,
             kinds: Arc::new(kinds),
             discovered: Default::default(),
+            pruned: Default::default(),
             metrics,
             recorder,
         }
@@ -668,8 +671,27 @@ impl Applier {
                 Prune::Selector(s) => Some(s.as_str()),
                 _ => None,
             };
-            for r in self.delete_inventory(owner, extra, Some(&desired)).await? {
-                report.results.push(r);
+            // Objects enter the inventory only through our applies, so once a desired set has
+            // been pruned for this owner, pruning it again finds nothing: skip the list calls
+            // until the render changes (or the process restarts).
+            let memo = owner.uid.clone().map(|uid| {
+                (
+                    uid,
+                    extra.unwrap_or("").to_string(),
+                    desired.iter().cloned().collect::<Vec<_>>(),
+                )
+            });
+            let done = memo
+                .as_ref()
+                .is_some_and(|m| self.pruned.lock().is_ok_and(|p| p.contains(m)));
+            if !done {
+                for r in self.delete_inventory(owner, extra, Some(&desired)).await? {
+                    report.results.push(r);
+                }
+                if let (Some(m), Ok(mut p)) = (memo, self.pruned.lock()) {
+                    p.retain(|(uid, sel, _)| !(Some(uid) == owner.uid.as_ref() && sel == &m.1));
+                    p.insert(m);
+                }
             }
         }
         Ok(report)
@@ -679,6 +701,9 @@ impl Applier {
     ///
     /// Returns the objects still present afterwards (e.g. held by their own finalizers).
     pub async fn delete_all(&self, owner: &Owner) -> Result<Vec<ObjectResult>, Error> {
+        if let (Some(uid), Ok(mut p)) = (&owner.uid, self.pruned.lock()) {
+            p.retain(|(u, _, _)| u != uid);
+        }
         let deleted = self.delete_inventory(owner, None, None).await?;
         let mut remaining = Vec::new();
         for r in deleted {

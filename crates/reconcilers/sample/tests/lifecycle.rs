@@ -439,20 +439,40 @@ async fn prunes_only_its_own_inventory() {
     })
     .await;
     let part_of = d.labels()[PART_OF].clone();
-    let mk = |name: &str, uid: &str| -> Deployment {
+    op.stop().await;
+    let cms: kube::Api<ConfigMap> = kube::Api::namespaced(env.client.clone(), "demo");
+    let other = cms
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "other"}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let mk = |name: &str, kind: &str, owner: &str, uid: &str| -> Deployment {
         serde_json::from_value(json!({
             "metadata": {"name": name, "namespace": "demo",
                 "labels": {PART_OF: part_of, "app.kubernetes.io/managed-by": "nuvolaris-operator"},
-                "ownerReferences": [{"apiVersion": "nuvolaris.org/v1", "kind": "Sample", "name": "inv", "uid": uid}]},
+                "ownerReferences": [{"apiVersion": if kind == "Sample" { "nuvolaris.org/v1" } else { "v1" }, "kind": kind, "name": owner, "uid": uid}]},
             "spec": {"replicas": 1, "selector": {"matchLabels": {"x": "y"}},
                      "template": {"metadata": {"labels": {"x": "y"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}
         }))
         .unwrap()
     };
-    // left over from an earlier render of this Sample: pruned
-    deps.create(&PostParams::default(), &mk("inv-old", &s.uid().unwrap()))
-        .await
-        .unwrap();
+    // while the operator is down: a leftover of an earlier render of this Sample (pruned) and an
+    // object carrying the same inventory label but owned by someone else (kept)
+    deps.create(
+        &PostParams::default(),
+        &mk("inv-old", "Sample", "inv", &s.uid().unwrap()),
+    )
+    .await
+    .unwrap();
+    deps.create(
+        &PostParams::default(),
+        &mk("inv-foreign", "ConfigMap", "other", &other.uid().unwrap()),
+    )
+    .await
+    .unwrap();
+    let op = run_operator(&env);
     wait_for("inv-old pruned", || async {
         deps.get_opt("inv-old")
             .await
@@ -463,6 +483,10 @@ async fn prunes_only_its_own_inventory() {
     .await;
     wait_event(&env, "inv", "Normal", "Pruned").await;
     assert!(deps.get_opt("inv-demo-deploy").await.unwrap().is_some());
+    assert!(
+        deps.get_opt("inv-foreign").await.unwrap().is_some(),
+        "an object of another owner was pruned"
+    );
     op.stop().await;
     env.server.shutdown().await;
 }
