@@ -396,6 +396,48 @@ fn normalize_builtin(info: &ResourceInfo, obj: &mut Value) {
     o.entry("type").or_insert_with(|| json!("Opaque"));
 }
 
+/// Service defaulting the real server does: type ClusterIP, an allocated clusterIP (kept
+/// across updates that leave it out), TCP ports with targetPort = port, sessionAffinity None.
+fn default_service(info: &ResourceInfo, old: Option<&Value>, obj: &mut Value) {
+    if info.custom || !info.group.is_empty() || info.plural != "services" {
+        return;
+    }
+    if !obj.get("spec").is_some_and(Value::is_object) {
+        obj["spec"] = json!({});
+    }
+    let spec = &mut obj["spec"];
+    if spec.get("type").is_none() {
+        spec["type"] = json!("ClusterIP");
+    }
+    let external = spec["type"] == "ExternalName";
+    if spec.get("clusterIP").is_none() && !external {
+        let ip = old
+            .and_then(|o| o["spec"].get("clusterIP").cloned())
+            .unwrap_or_else(|| {
+                static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(10);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                json!(format!("10.96.{}.{}", (n >> 8) & 0xff, n & 0xff))
+            });
+        spec["clusterIPs"] = json!([ip.clone()]);
+        spec["clusterIP"] = ip;
+    }
+    if spec.get("sessionAffinity").is_none() {
+        spec["sessionAffinity"] = json!("None");
+    }
+    if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
+        for p in ports.iter_mut().filter(|p| p.is_object()) {
+            if p.get("protocol").is_none() {
+                p["protocol"] = json!("TCP");
+            }
+            if p.get("targetPort").is_none() {
+                if let Some(port) = p.get("port").cloned() {
+                    p["targetPort"] = port;
+                }
+            }
+        }
+    }
+}
+
 fn validate_custom(info: &ResourceInfo, obj: &mut Value, name: &str) -> Result<(), ApiError> {
     if let Some(schema) = &info.schema {
         crate::schema_hook::validate(info, schema, obj, name)?;
@@ -425,6 +467,7 @@ pub fn create(
 ) -> Result<Arc<Value>, ApiError> {
     check_body(info, ns, &mut obj)?;
     normalize_builtin(info, &mut obj);
+    default_service(info, None, &mut obj);
     let m = meta_mut(&mut obj);
     let mut name = m
         .get("name")
@@ -492,7 +535,11 @@ pub fn create(
                 o.remove("status");
             }
         } else {
-            obj["status"] = json!({});
+            obj["status"] = if info.group.is_empty() && info.plural == "services" {
+                json!({"loadBalancer": {}})
+            } else {
+                json!({})
+            };
         }
     }
     if !info.custom && info.group.is_empty() && info.plural == "namespaces" {
@@ -694,6 +741,7 @@ pub fn update(
     let name = meta_str(old, "name").to_string();
     check_body(info, &ns, &mut new)?;
     normalize_builtin(info, &mut new);
+    default_service(info, Some(old), &mut new);
     let body_name = meta_str(&new, "name").to_string();
     if !body_name.is_empty() && body_name != name {
         return Err(ApiError::bad_request(format!(
@@ -1035,6 +1083,23 @@ mod tests {
     fn noop_detection(#[case] new: Value, #[case] same: bool) {
         let old = json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "m", "time": "t1"}]}});
         assert_eq!(same_ignoring_bookkeeping(&old, &new), same);
+    }
+
+    #[test]
+    fn service_defaults() {
+        let svc = info("services");
+        let mut s = json!({"spec": {"ports": [{"port": 80}]}});
+        default_service(&svc, None, &mut s);
+        assert_eq!(s["spec"]["type"], "ClusterIP");
+        assert_eq!(
+            s["spec"]["ports"][0],
+            json!({"port": 80, "protocol": "TCP", "targetPort": 80})
+        );
+        let ip = s["spec"]["clusterIP"].clone();
+        assert!(ip.as_str().unwrap().starts_with("10.96."));
+        let mut upd = json!({"spec": {"ports": [{"port": 81}]}});
+        default_service(&svc, Some(&s), &mut upd);
+        assert_eq!(upd["spec"]["clusterIP"], ip, "kept across updates");
     }
 
     #[test]
