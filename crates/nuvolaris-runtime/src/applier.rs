@@ -255,6 +255,9 @@ impl ApplyReport {
 /// (group, kind, namespace, name) of an applied object.
 type ObjKey = (String, String, Option<String>, String);
 
+/// (owner uid, prune selector, desired set) of a prune already done.
+type PruneMemo = (String, String, Vec<ObjKey>);
+
 /// Which inventory objects an apply may prune.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Prune {
@@ -467,7 +470,7 @@ pub struct Applier {
     kinds: Arc<Vec<ChildKind>>,
     discovered: Arc<Mutex<HashMap<GroupVersionKind, (ApiResource, bool)>>>,
     /// Prunes already done in this process: (owner uid, selector, desired set) -> done.
-    pruned: Arc<Mutex<HashSet<(String, String, Vec<ObjKey>)>>>,
+    pruned: Arc<Mutex<HashSet<PruneMemo>>>,
     metrics: Arc<Metrics>,
     recorder: Recorder,
 }
