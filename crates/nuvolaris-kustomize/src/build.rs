@@ -123,6 +123,51 @@ impl<'a> Builder<'a> {
         let path = dir.join(&file_name);
         let bytes = self.loader.read(&path)?;
         let k = parse_kustomization(&bytes, &display(&path), &file_name)?;
+        let problem = match (k.kind.as_str(), k.api_version.as_str()) {
+            ("Kustomization", "" | "kustomize.config.k8s.io/v1beta1") => None,
+            ("Component", "" | "kustomize.config.k8s.io/v1alpha1") => None,
+            ("Kustomization", _) => {
+                Some("apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1")
+            }
+            ("Component", _) => {
+                Some("apiVersion for Component should be kustomize.config.k8s.io/v1alpha1")
+            }
+            _ => Some("kind should be Kustomization or Component"),
+        };
+        if let Some(p) = problem {
+            return Err(Error::build(format!(
+                "Failed to read kustomization file under {}:\n{p}",
+                display(
+                    &self
+                        .loader
+                        .real_path(dir)
+                        .unwrap_or_else(|_| dir.to_path_buf())
+                )
+            )));
+        }
+        if let Some(path) = k
+            .openapi
+            .as_ref()
+            .and_then(|o| o.get("path"))
+            .and_then(Value::as_str)
+        {
+            let full = normalize(&dir.join(path));
+            if !self.loader.is_file(&full) {
+                return Err(Error::build(format!(
+                    "evalsymlink failure on '{}' : no such file or directory",
+                    display(&full)
+                )));
+            }
+        }
+        for crd in &k.crds {
+            let full = normalize(&dir.join(crd));
+            if !self.loader.is_file(&full) {
+                return Err(Error::build(format!(
+                    "loading CRDs [{crd}]: evalsymlink failure on '{}' : no such file or directory",
+                    display(&full)
+                )));
+            }
+        }
         Ok(Target {
             dir: dir.to_path_buf(),
             rel,
@@ -814,12 +859,6 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
         loads: 0,
     };
     let top = b.load_target(&dir, PathBuf::new())?;
-    if top.k.kind == "Component" {
-        return Err(Error::build(format!(
-            "expected kind != 'Component' for path '{}'",
-            display(&loader.real_path(&dir).unwrap_or(dir.clone()))
-        )));
-    }
     b.origin_annotations = top
         .k
         .build_metadata
@@ -945,6 +984,9 @@ mod tests {
     #[case::failing_test_op(MemLoader::new().with("k/kustomization.yaml", "resources: [a.yaml]\npatches:\n- target: {kind: ConfigMap}\n  patch: '[{op: test, path: /metadata/name, value: b}]'").with("k/a.yaml", CM), "k", "test")]
     #[case::empty(MemLoader::new().with("k/kustomization.yaml", ""), "k", "kustomization.yaml is empty")]
     #[case::component_as_resource(MemLoader::new().with("k/kustomization.yaml", "resources: [c]").with("k/c/kustomization.yaml", "kind: Component\nnamespace: x"), "k", "expected kind != 'Component'")]
+    #[case::bad_kind(MemLoader::new().with("k/kustomization.yaml", "kind: Foo\nnamespace: x"), "k", "kind should be Kustomization or Component")]
+    #[case::bad_api_version(MemLoader::new().with("k/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Component\nnamespace: x"), "k", "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1")]
+    #[case::missing_crd_file(MemLoader::new().with("k/kustomization.yaml", "crds: [nope.yaml]\nnamespace: x"), "k", "loading CRDs")]
     #[case::no_kustomization(MemLoader::new().with("k/a.yaml", CM), "k", "unable to find one of")]
     fn errors_like_kustomize(#[case] l: MemLoader, #[case] top: &str, #[case] needle: &str) {
         let e = err(&l, top);
