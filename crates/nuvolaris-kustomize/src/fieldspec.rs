@@ -146,13 +146,16 @@ pub fn walk(
     }
 }
 
+/// Callback of [`walk_with_path`]: parent map, key, and the JSON pointer of the parent map.
+pub type VisitPath<'a> = dyn FnMut(&mut Map<String, Value>, &str, &str) -> Result<(), Error> + 'a;
+
 /// Like [`walk`], also passing the JSON pointer of the visited parent map.
 pub fn walk_with_path(
     node: &mut Value,
     segs: &[String],
     create: bool,
     path: &mut String,
-    f: &mut dyn FnMut(&mut Map<String, Value>, &str, &str) -> Result<(), Error>,
+    f: &mut VisitPath<'_>,
 ) -> Result<(), Error> {
     match node {
         Value::Array(items) => {
