@@ -20,6 +20,20 @@
 //! Resources are `serde_json::Value` documents. [`build`] runs a kustomization folder
 //! through the same transformer pipeline as kustomize v5 and [`build_yaml`] prints the
 //! result byte for byte as `kubectl kustomize` does.
+//!
+//! Reconcilers build overlays in memory:
+//!
+//! ```
+//! use nuvolaris_kustomize::{build_yaml, MemLoader};
+//! use std::path::Path;
+//!
+//! let loader = MemLoader::new()
+//!     .with("base/kustomization.yaml", "resources: [deployment.yaml]\n")
+//!     .with("base/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n")
+//!     .with("overlay/kustomization.yaml", "resources: [../base]\nnamePrefix: s1-\nreplicas:\n- name: web\n  count: 3\n");
+//! let out = build_yaml(&loader, Path::new("overlay")).unwrap();
+//! assert_eq!(out, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: s1-web\nspec:\n  replicas: 3\n");
+//! ```
 
 mod build;
 pub mod error;
