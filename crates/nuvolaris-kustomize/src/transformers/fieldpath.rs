@@ -116,8 +116,29 @@ pub fn visit(
     create: bool,
     f: &mut dyn FnMut(&mut Value) -> Result<(), Error>,
 ) -> Result<usize, Error> {
+    visit_at(node, segs, create, &mut String::new(), &mut |v, _| f(v))
+}
+
+/// Callback of [`visit_at`]: the node and its JSON pointer.
+pub type VisitAt<'a> = dyn FnMut(&mut Value, &str) -> Result<(), Error> + 'a;
+
+fn push(path: &mut String, part: &str) -> usize {
+    let len = path.len();
+    path.push('/');
+    path.push_str(&crate::fieldspec::pointer_escape(part));
+    len
+}
+
+/// Like [`visit`], also passing the JSON pointer of each visited node.
+pub fn visit_at(
+    node: &mut Value,
+    segs: &[Seg],
+    create: bool,
+    path: &mut String,
+    f: &mut VisitAt<'_>,
+) -> Result<usize, Error> {
     let Some((first, rest)) = segs.split_first() else {
-        f(node)?;
+        f(node, path)?;
         return Ok(1);
     };
     if node.is_null() && create {
@@ -126,6 +147,7 @@ pub fn visit(
             _ => Value::Array(Vec::new()),
         };
     }
+    let mut n = 0;
     match (first, node) {
         (Seg::Field(name), Value::Object(o)) => {
             if !o.contains_key(name) {
@@ -134,48 +156,56 @@ pub fn visit(
                 }
                 o.insert(name.clone(), Value::Null);
             }
-            match o.get_mut(name) {
-                Some(child) => visit(child, rest, create, f),
-                None => Ok(0),
+            if let Some(child) = o.get_mut(name) {
+                let len = push(path, name);
+                n += visit_at(child, rest, create, path, f)?;
+                path.truncate(len);
             }
         }
-        (Seg::Index(i), Value::Array(a)) => match a.get_mut(*i) {
-            Some(child) => visit(child, rest, create, f),
-            None => Ok(0),
-        },
+        (Seg::Index(i), Value::Array(a)) => {
+            if let Some(child) = a.get_mut(*i) {
+                let len = push(path, &i.to_string());
+                n += visit_at(child, rest, create, path, f)?;
+                path.truncate(len);
+            }
+        }
         (Seg::Match(k, v), Value::Array(a)) => {
-            let mut n = 0;
-            for e in a.iter_mut() {
+            for (i, e) in a.iter_mut().enumerate() {
                 if field_str(e, k) == Some(v.as_str()) {
-                    n += visit(e, rest, create, f)?;
+                    let len = push(path, &i.to_string());
+                    n += visit_at(e, rest, create, path, f)?;
+                    path.truncate(len);
                 }
             }
             if n == 0 && create {
                 let mut m = Map::new();
                 m.insert(k.clone(), Value::String(v.clone()));
                 a.push(Value::Object(m));
+                let idx = a.len() - 1;
                 if let Some(last) = a.last_mut() {
-                    n += visit(last, rest, create, f)?;
+                    let len = push(path, &idx.to_string());
+                    n += visit_at(last, rest, create, path, f)?;
+                    path.truncate(len);
                 }
             }
-            Ok(n)
         }
         (Seg::Any, Value::Array(a)) => {
-            let mut n = 0;
-            for e in a.iter_mut() {
-                n += visit(e, rest, create, f)?;
+            for (i, e) in a.iter_mut().enumerate() {
+                let len = push(path, &i.to_string());
+                n += visit_at(e, rest, create, path, f)?;
+                path.truncate(len);
             }
-            Ok(n)
         }
         (Seg::Any, Value::Object(o)) => {
-            let mut n = 0;
-            for (_, e) in o.iter_mut() {
-                n += visit(e, rest, create, f)?;
+            for (k, e) in o.iter_mut() {
+                let len = push(path, k);
+                n += visit_at(e, rest, create, path, f)?;
+                path.truncate(len);
             }
-            Ok(n)
         }
-        _ => Ok(0),
+        _ => {}
     }
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -244,9 +244,36 @@ pub fn apply(m: &mut ResMap, rules: &[Value]) -> Result<(), Error> {
                     continue;
                 }
                 for (p, s) in paths.iter().zip(&segs) {
-                    let n = fieldpath::visit(&mut r.obj, s, create, &mut |node| {
-                        set_field(node, &value, t.options.as_ref())
-                    })?;
+                    // scalars are updated in place in kustomize: values shared with other
+                    // fields (see `Resource::links`) change with them
+                    let mut updated: Vec<(String, Value)> = Vec::new();
+                    let n = fieldpath::visit_at(
+                        &mut r.obj,
+                        s,
+                        create,
+                        &mut String::new(),
+                        &mut |node, at| {
+                            let was_string = node.is_string();
+                            set_field(node, &value, t.options.as_ref())?;
+                            if was_string {
+                                updated.push((at.to_string(), node.clone()));
+                            }
+                            Ok(())
+                        },
+                    )?;
+                    for (at, v) in updated {
+                        let shared: Vec<String> = r
+                            .links
+                            .iter()
+                            .filter(|g| g.contains(&at))
+                            .flat_map(|g| g.iter().cloned())
+                            .collect();
+                        for other in shared {
+                            if let Some(slot @ Value::String(_)) = r.obj.pointer_mut(&other) {
+                                *slot = v.clone();
+                            }
+                        }
+                    }
                     if n == 0 {
                         return Err(Error::build(if create {
                             format!("unable to find or create field \"{p}\" in replacement target")
@@ -299,6 +326,27 @@ mod tests {
         assert_eq!(c[0]["env"][0]["value"], json!("8080"));
         assert_eq!(c[0]["image"], json!("nginx:2.0"));
         assert_eq!(c[1]["image"], json!("busybox:2.0"));
+    }
+
+    // Base `commonLabels: {app: x}`, overlay replacement into metadata.labels.app:
+    // `kubectl kustomize` v5.8.1 changes the selector and template label too.
+    #[test]
+    fn replaced_scalars_shared_with_labels_follow() {
+        let cfg = crate::fieldspec::TransformerConfig::default_config();
+        let mut m = map(vec![
+            json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"template":{"spec":{}}}}),
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"src"},"data":{"v":"fromcm"}}),
+        ]);
+        let pairs: indexmap::IndexMap<String, String> = [("app".to_string(), "x".to_string())].into_iter().collect();
+        crate::transformers::labels::apply(&mut m, &pairs, &cfg.common_labels).unwrap();
+        let rules = vec![json!({"source":{"kind":"ConfigMap","name":"src","fieldPath":"data.v"},
+            "targets":[{"select":{"kind":"Deployment"},"fieldPaths":["metadata.labels.app"]}]})];
+        apply(&mut m, &rules).unwrap();
+        let d = &m.items[0].obj;
+        assert_eq!(d["metadata"]["labels"]["app"], "fromcm");
+        assert_eq!(d["spec"]["selector"]["matchLabels"]["app"], "fromcm");
+        assert_eq!(d["spec"]["template"]["metadata"]["labels"]["app"], "fromcm");
+        assert_eq!(m.items[1].obj["metadata"]["labels"]["app"], "x");
     }
 
     #[test]
