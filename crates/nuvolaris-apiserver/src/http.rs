@@ -574,7 +574,7 @@ impl Ctx {
             .get(&key, self.ns(), self.name())
             .ok_or_else(|| ApiError::not_found(&self.info, self.name()))?;
         let res = match self.rp.sub.as_deref() {
-            Some("scale") => self.write_scale(&mut st, &old, body),
+            Some("scale") => self.write_scale(&mut st, &old, body, false),
             Some("finalize") => {
                 let mut new = (*old).clone();
                 new["spec"]["finalizers"] = body["spec"]["finalizers"].clone();
@@ -617,6 +617,7 @@ impl Ctx {
         st: &mut crate::store::State,
         old: &Arc<Value>,
         scale: Value,
+        apply: bool,
     ) -> Result<Response, ApiError> {
         let replicas = scale["spec"]["replicas"].clone();
         if !replicas.is_i64() && !replicas.is_u64() {
@@ -630,10 +631,22 @@ impl Ctx {
         }
         let mut new = (**old).clone();
         new["spec"]["replicas"] = replicas;
-        let opts = WriteOpts {
-            subresource: None,
-            ..self.opts()
-        };
+        let mut opts = self.opts();
+        opts.subresource = Some("scale".into());
+        if apply {
+            // ownership computed by the apply on the Scale, recorded with the parent's version
+            let parent_av = json!(self.info.api_version());
+            let mut mf = scale["metadata"]["managedFields"].clone();
+            if let Some(entries) = mf.as_array_mut() {
+                for e in entries.iter_mut() {
+                    if e["subresource"] == "scale" {
+                        e["apiVersion"] = parent_av.clone();
+                    }
+                }
+            }
+            new["metadata"]["managedFields"] = mf;
+            opts.apply = true;
+        }
         let o = ops::update(st, &self.info, old, new, &opts, &agent(&self.headers))?;
         Ok(json_response(200, &scale_of(&o)))
     }
@@ -676,6 +689,7 @@ impl Ctx {
             force,
             subresource: sub,
             custom: self.info.custom,
+            status_subresource: self.info.status_subresource,
         };
         let res = match (&live, sub) {
             (None, _) if kind != patch_hook::Kind::Apply || sub.is_some() => {
@@ -698,15 +712,23 @@ impl Ctx {
                     .map(|o| self.respond(201, &o))
             }
             (Some(old), Some("scale")) => {
-                let scale = scale_of(old);
+                let mut scale = scale_of(old);
+                if kind == patch_hook::Kind::Apply {
+                    // the Scale shares .spec.replicas with its parent: apply against the
+                    // parent's field owners, then keep the resulting ownership on the parent
+                    if let Some(mf) = old["metadata"].get("managedFields") {
+                        scale["metadata"]["managedFields"] = mf.clone();
+                    }
+                }
                 let patched = patch_hook::apply(
                     Some(&scale),
                     &patch_hook::Req {
                         custom: false,
+                        status_subresource: false,
                         ..req
                     },
                 )?;
-                self.write_scale(&mut st, old, patched)
+                self.write_scale(&mut st, old, patched, kind == patch_hook::Kind::Apply)
             }
             (Some(old), _) => {
                 let patched = patch_hook::apply(Some(old), &req)?;

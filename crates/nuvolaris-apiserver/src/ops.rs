@@ -529,30 +529,36 @@ pub fn create(
     } else {
         m.remove("generation");
     }
-    if info.status_subresource {
-        if info.custom {
-            if let Some(o) = obj.as_object_mut() {
-                o.remove("status");
-            }
-        } else {
-            obj["status"] = if info.group.is_empty() && info.plural == "services" {
-                json!({"loadBalancer": {}})
-            } else {
-                json!({})
-            };
-        }
-    }
     if !info.custom && info.group.is_empty() && info.plural == "namespaces" {
+        // defaulting (SetDefaults_Namespace): the name label
         meta_mut(&mut obj)
             .entry("labels")
             .or_insert_with(|| json!({}))
             .as_object_mut()
             .map(|l| l.insert("kubernetes.io/metadata.name".into(), json!(name)));
-        obj["spec"] = json!({"finalizers": ["kubernetes"]});
-        obj["status"] = json!({"phase": "Active"});
+    }
+    if info.status_subresource {
+        // status is not written on create (it is reset, then validated and tracked without it)
+        if let Some(o) = obj.as_object_mut() {
+            o.remove("status");
+        }
     }
     if info.custom {
         validate_custom(info, &mut obj, &name)?;
+    }
+    // like the real server: field tracking sees the decoded, defaulted object, before the
+    // strategy's PrepareForCreate resets status and sets server-owned fields
+    record_managed(None, &mut obj, opts, agent);
+    if info.status_subresource && !info.custom {
+        obj["status"] = if info.group.is_empty() && info.plural == "services" {
+            json!({"loadBalancer": {}})
+        } else {
+            json!({})
+        };
+    }
+    if !info.custom && info.group.is_empty() && info.plural == "namespaces" {
+        obj["spec"] = json!({"finalizers": ["kubernetes"]});
+        obj["status"] = json!({"phase": "Active"});
     }
     if info.group == "apiextensions.k8s.io" && info.plural == "customresourcedefinitions" {
         validate_crd(info, &name, &obj)?;
@@ -567,7 +573,6 @@ pub fn create(
     {
         return Err(ApiError::already_exists(info, &name));
     }
-    record_managed(None, &mut obj, opts, agent);
     if opts.dry_run {
         return Ok(Arc::new(crate::store::canonical(obj)));
     }
@@ -708,24 +713,29 @@ fn without(v: &Value, keys: &[&str]) -> Value {
     v
 }
 
-/// Whether a write changes nothing but bookkeeping: the resourceVersion and the `time` of
-/// managedFields entries (a change of field ownership is a real change and is stored).
+/// Whether a write changes nothing but the resourceVersion. managedFields are compared in
+/// full: the patch functions leave them byte-identical on a real no-op and only touch a
+/// manager's `time` when its fields change, so a new co-owner (a second manager applying
+/// identical values) or a moved `time` is a real change and is stored.
 fn same_ignoring_bookkeeping(a: &Value, b: &Value) -> bool {
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            m.remove("resourceVersion");
-            if let Some(Value::Array(mf)) = m.get_mut("managedFields") {
-                for e in mf.iter_mut() {
-                    if let Some(o) = e.as_object_mut() {
-                        o.remove("time");
-                    }
-                }
-            }
-        }
-        v
+    let (Some(ma), Some(mb)) = (
+        a.get("metadata").and_then(Value::as_object),
+        b.get("metadata").and_then(Value::as_object),
+    ) else {
+        return a == b;
     };
-    strip(a) == strip(b)
+    let (Some(oa), Some(ob)) = (a.as_object(), b.as_object()) else {
+        return false;
+    };
+    oa.len() == ob.len()
+        && oa
+            .iter()
+            .all(|(k, v)| k == "metadata" || ob.get(k) == Some(v))
+        && ma.len() - usize::from(ma.contains_key("resourceVersion"))
+            == mb.len() - usize::from(mb.contains_key("resourceVersion"))
+        && ma
+            .iter()
+            .all(|(k, v)| k == "resourceVersion" || mb.get(k) == Some(v))
 }
 
 /// Replaces an existing object (PUT, and the second half of PATCH).
@@ -1077,7 +1087,11 @@ mod tests {
     }
 
     #[rstest]
-    #[case(json!({"metadata": {"resourceVersion": "2", "managedFields": [{"manager": "m", "time": "t2"}]}}), true)]
+    #[case(json!({"metadata": {"resourceVersion": "2", "managedFields": [{"manager": "m", "time": "t1"}]}}), true)]
+    #[case(json!({"metadata": {"managedFields": [{"manager": "m", "time": "t1"}]}}), true)]
+    #[case(json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "m", "time": "t2"}]}}), false)]
+    #[case(json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "m", "time": "t1"}, {"manager": "b", "operation": "Apply"}]}}), false)]
+    #[case(json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "m", "time": "t1"}], "labels": {}}}), false)]
     #[case(json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "other", "time": "t1"}]}}), false)]
     #[case(json!({"metadata": {"resourceVersion": "1", "managedFields": [{"manager": "m", "time": "t1"}]}, "x": 1}), false)]
     fn noop_detection(#[case] new: Value, #[case] same: bool) {

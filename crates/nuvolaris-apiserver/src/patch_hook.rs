@@ -60,6 +60,48 @@ pub struct Req<'a> {
     pub subresource: Option<&'a str>,
     /// Whether the target is a custom resource (strategic merge is refused).
     pub custom: bool,
+    /// Whether the kind has a status subresource (then an apply on the main resource ignores
+    /// `status`, and an apply on `/status` ignores everything else).
+    pub status_subresource: bool,
+}
+
+/// The fields an apply through this endpoint neither changes nor owns (the strategy's reset
+/// fields): `status` on the main resource of a kind with a status subresource; on `/status`
+/// every top-level field but `status`, and the metadata a status write ignores.
+fn reset_paths(req: &Req<'_>) -> Vec<Vec<String>> {
+    match req.subresource {
+        None if req.status_subresource => vec![vec!["status".to_string()]],
+        Some("status") => {
+            let cfg = parse_body(req.body).unwrap_or(Value::Null);
+            let mut out: Vec<Vec<String>> = cfg
+                .as_object()
+                .map(|o| {
+                    o.keys()
+                        .filter(|k| {
+                            !matches!(k.as_str(), "apiVersion" | "kind" | "metadata" | "status")
+                        })
+                        .map(|k| vec![k.clone()])
+                        .collect()
+                })
+                .unwrap_or_default();
+            for m in ["labels", "annotations", "finalizers", "ownerReferences"] {
+                out.push(vec!["metadata".to_string(), m.to_string()]);
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The API error for a patch error: the real server's Status body.
+pub fn patch_error(e: &patch::PatchError) -> ApiError {
+    let st = e.to_status();
+    ApiError {
+        code: e.code(),
+        reason: e.reason().to_string(),
+        message: st["message"].as_str().unwrap_or_default().to_string(),
+        details: st.get("details").cloned().map(Box::new),
+    }
 }
 
 /// Parses a body as JSON, or YAML when it is not JSON.
@@ -91,21 +133,17 @@ pub fn apply(live: Option<&Value>, req: &Req<'_>) -> Result<Value, ApiError> {
         is_custom_resource: req.custom,
         now: &now,
     };
-    patch::apply_patch(live, &pr).map_err(|e| match e {
-        patch::PatchError::Conflict { causes, message } => {
-            let causes: Vec<Value> = causes
-                .iter()
-                .map(|c| serde_json::json!({"reason": c.reason, "message": c.message, "field": c.field}))
-                .collect();
-            ApiError {
-                code: 409,
-                reason: "Conflict".into(),
-                message,
-                details: Some(Box::new(serde_json::json!({ "causes": causes }))),
-            }
-        }
-        other => ApiError::new(other.code(), other.reason(), other.to_string()),
-    })
+    let reset = if req.kind == Kind::Apply {
+        reset_paths(req)
+    } else {
+        Vec::new()
+    };
+    let reset_refs: Vec<Vec<&str>> = reset
+        .iter()
+        .map(|p| p.iter().map(String::as_str).collect())
+        .collect();
+    let reset_slices: Vec<&[&str]> = reset_refs.iter().map(Vec::as_slice).collect();
+    patch::apply_patch_with_reset(live, &pr, &reset_slices).map_err(|e| patch_error(&e))
 }
 
 /// Records managedFields for a non-apply write.
