@@ -1169,6 +1169,62 @@ spec:
         check(&l, "ov", want);
     }
 
+    // A strategic merge patch changing a label that base commonLabels created in several fields
+    // changes all of them in `kubectl kustomize` v5.8.1 (shared YAML nodes).
+    #[test]
+    fn smp_updates_follow_shared_label_entries() {
+        let l = MemLoader::new()
+            .with("base/r.yaml", r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: src}
+data: {v: fromcm}
+"#)
+            .with("base/kustomization.yaml", r#"resources: [r.yaml]
+commonLabels: {app: x}
+"#)
+            .with("ov/kustomization.yaml", r#"resources: [../base]
+patches:
+- patch: |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+      labels: {app: smp}
+"#);
+        check(&l, "ov", r#"apiVersion: v1
+data:
+  v: fromcm
+kind: ConfigMap
+metadata:
+  labels:
+    app: x
+  name: src
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  labels:
+    app: smp
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: smp
+  template:
+    metadata:
+      labels:
+        app: smp
+    spec: {}
+"#);
+    }
+
     #[test]
     fn exponential_diamonds_are_refused_not_hung() {
         let mut l = MemLoader::new();

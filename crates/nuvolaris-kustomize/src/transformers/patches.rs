@@ -161,8 +161,10 @@ pub fn apply_sm(r: &mut Resource, patch: &Value, opts: Options) -> Result<bool, 
             o.insert("kind".into(), Value::String(kind.clone()));
         }
     }
+    let before = r.link_snapshot();
     let merged = crate::smp::strategic_merge(&r.obj, &p)?;
     r.obj = merged;
+    r.propagate_links(&before);
     if r.is_empty() {
         return Ok(false);
     }

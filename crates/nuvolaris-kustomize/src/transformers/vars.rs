@@ -173,6 +173,7 @@ pub fn resolve(m: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<(), 
     }
     for r in m.items.iter_mut() {
         let gvk = r.gvk();
+        let before = r.link_snapshot();
         for fs in specs {
             if !fs.applies_to(&gvk) {
                 continue;
@@ -184,6 +185,7 @@ pub fn resolve(m: &mut ResMap, vars: &[Var], specs: &[FieldSpec]) -> Result<(), 
                 Ok(())
             })?;
         }
+        r.propagate_links(&before);
     }
     Ok(())
 }
