@@ -164,7 +164,10 @@ pub fn apply_sm(r: &mut Resource, patch: &Value, opts: Options) -> Result<bool, 
     let before = r.link_snapshot();
     let merged = crate::smp::strategic_merge(&r.obj, &p)?;
     r.obj = merged;
-    r.propagate_links(&before);
+    // a `$patch: replace` swaps whole maps in kustomize, so nothing is shared any more there
+    if !has_replace_directive(&p) {
+        r.propagate_links(&before);
+    }
     if r.is_empty() {
         return Ok(false);
     }
@@ -178,6 +181,16 @@ pub fn apply_sm(r: &mut Resource, patch: &Value, opts: Options) -> Result<bool, 
     }
     r.set_namespace(&ns);
     Ok(true)
+}
+
+fn has_replace_directive(v: &Value) -> bool {
+    match v {
+        Value::Object(o) => {
+            o.get("$patch").and_then(Value::as_str) == Some("replace") || o.values().any(has_replace_directive)
+        }
+        Value::Array(a) => a.iter().any(has_replace_directive),
+        _ => false,
+    }
 }
 
 /// Applies one patch: with a target to all selected resources, without to the resource each
