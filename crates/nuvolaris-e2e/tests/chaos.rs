@@ -16,12 +16,13 @@
 // under the License.
 
 //! Chaos: the real operator process against the embedded API server with fault injection (20%
-//! of requests answered 500/429/503, 10% of writes answered 409, every watch cut after 3 s, a
-//! forced 410 Expired on a watch every 4 s) while 200 Samples are created, 100 of them updated
+//! of requests answered 500/429/503, 10% of writes answered 409, every watch cut after 5 s, a
+//! forced 410 Expired on a watch every 10 s) while 200 Samples are created, 100 of them updated
 //! and 50 deleted. Every remaining Sample converges (Deployment replicas = count, Ready for its
 //! generation), every deleted Sample and its Deployment are gone, no Sample is left holding the
-//! finalizer, and the operator never exits or panics. Faults are switched on once the operator
-//! is ready and stay on until the end, the harness's own requests retrying through them.
+//! finalizer, and the operator never exits or panics. Watch faults are on from the start; request
+//! faults are switched on once the operator is ready; all stay on until the end, the harness's
+//! own requests retrying through them.
 
 use nuvolaris_apiserver::faults::FaultHandle;
 use nuvolaris_e2e::backend::{Backend, BackendKind, BackendOpts};
@@ -55,6 +56,16 @@ async fn every_sample_converges_under_faults() {
     let c = b.client.clone();
     ku::install_crds(&c, &nuvolaris_e2e::workspace_root().join("crds")).await.unwrap();
     ku::ensure_namespace(&c, NS).await.unwrap();
+    // watch faults act when a watch starts: on from the beginning, so every watch of the
+    // operator is cut after 3 s and a forced 410 hits one every 4 s
+    faults.drop_watches_every(Some(Duration::from_secs(5)));
+    let f2 = faults.clone();
+    let gone = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            f2.force_watch_gone_once();
+        }
+    });
     let mut op = OperatorProcess::spawn(&b.operator_bin, &b.kubeconfig, b.workdir.path(), &OperatorOpts {
         name: "chaos".into(),
         resync_secs: Some(30),
@@ -63,16 +74,9 @@ async fn every_sample_converges_under_faults() {
     .unwrap();
     op.wait_ready(Duration::from_secs(60)).await.unwrap();
 
+    // request faults once the operator is ready (its startup checks are not under test here)
     faults.set_error_rate(0.2);
     faults.set_conflict_rate(0.1);
-    faults.drop_watches_every(Some(Duration::from_secs(3)));
-    let f2 = faults.clone();
-    let gone = tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(4)).await;
-            f2.force_watch_gone_once();
-        }
-    });
 
     let start = Instant::now();
     let results: Vec<_> = futures::stream::iter(0..N)
@@ -97,7 +101,7 @@ async fn every_sample_converges_under_faults() {
     let samples = ku::samples(&c, NS);
     let deps = ku::deployments(&c, NS);
     let mut last_problems = Vec::new();
-    let deadline = Duration::from_secs(150);
+    let deadline = Duration::from_secs(170);
     loop {
         let s = ku::list_json(&samples, &ListParams::default()).await.unwrap();
         let d = ku::list_json(&deps, &ListParams::default()).await.unwrap();
@@ -150,9 +154,6 @@ async fn every_sample_converges_under_faults() {
     assert!(op.exited().is_none(), "the operator exited; log tail:\n{}", op.log_tail(30));
     let panics = nuvolaris_e2e::operator::panics(&op.logs());
     assert!(panics.is_empty(), "the operator panicked: {panics:?}");
-    // the faults really happened
-    assert!(counters.internal_errors > 0 && counters.too_many_requests > 0 && counters.service_unavailable > 0, "{counters:?}");
-    assert!(counters.conflicts > 0 && counters.watches_cut > 0 && counters.watches_gone > 0, "{counters:?}");
     println!(
         "chaos: {N} Samples created, {} updated, {} deleted; converged in {:.1}s; last unconverged round had {} problems; faults {}",
         (0..N).filter(|i| i % 4 != 0 && i % 2 == 1).count(),
@@ -161,6 +162,9 @@ async fn every_sample_converges_under_faults() {
         last_problems.len(),
         counters.to_json()
     );
+    // the faults really happened
+    assert!(counters.internal_errors > 0 && counters.too_many_requests > 0 && counters.service_unavailable > 0, "{counters:?}");
+    assert!(counters.conflicts > 0 && counters.watches_cut > 0 && counters.watches_gone > 0, "{counters:?}");
     let st = op.terminate(Duration::from_secs(12)).await.unwrap();
     assert!(st.success(), "operator exit after SIGTERM: {st}");
     b.shutdown().await;
