@@ -59,11 +59,12 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
 
-    println!("==> cargo test --workspace");
+    println!("==> cargo test --workspace --no-fail-fast");
     let mut cargo_test = Command::new(paths::cargo());
     cargo_test
         .current_dir(&root)
-        .args(["test", "--workspace"])
+        // every test binary runs even after one fails, so one run reports every failure
+        .args(["test", "--workspace", "--no-fail-fast"])
         .args(&args.cargo_test_args)
         .env(tools::ENV_KUBECTL, &tools.kubectl)
         .env(tools::ENV_POUCHDB_SERVER, &tools.pouchdb_server)
