@@ -1797,6 +1797,38 @@ mod tests {
     }
 
     #[test]
+    fn odd_keys_sort_without_panic() {
+        // go-yaml's key order is not a total order on such keys; we must not panic.
+        let keys = [
+            "0", "00", "0a", "a0", "-", "~", "1:2", "10", "01", "\t", " ", "a", "A", "_", "0_",
+            "00a", "a00", "a01", "a1",
+        ];
+        let mut m = Map::new();
+        for (i, k) in keys.iter().cycle().take(200).enumerate() {
+            m.insert(format!("{k}{}", i % 7), json!(i));
+        }
+        let once: Vec<String> = sorted_keys(&m)
+            .into_iter()
+            .map(|(k, _)| k.into_owned())
+            .collect();
+        let twice: Vec<String> = sorted_keys(&m)
+            .into_iter()
+            .map(|(k, _)| k.into_owned())
+            .collect();
+        assert_eq!(once.len(), m.len());
+        assert_eq!(once, twice);
+    }
+
+    #[rstest]
+    #[case::single("a\u{85}b", "a b")]
+    #[case::spaces("a \u{85} b", "a b")]
+    #[case::double("a\u{85}\u{85}b", "a\nb")]
+    #[case::none("a b", "a b")]
+    fn nel_folds_like_kubectl(#[case] s: &str, #[case] want: &str) {
+        assert_eq!(fold_nel(s), want);
+    }
+
+    #[test]
     fn stream() {
         let docs = vec![json!({"a": 1}), json!({"b": 2})];
         assert_eq!(to_yaml_stream(&docs), "a: 1\n---\nb: 2\n");
