@@ -46,6 +46,39 @@ pub struct App {
     pub bookmark_interval: Duration,
     /// Fault injection switchboard (watch faults are applied here).
     pub faults: crate::faults::FaultHandle,
+    /// Authentication and RBAC authorization (a no-op unless enabled).
+    pub authz: Arc<crate::rbac::Authz>,
+}
+
+/// The object name a list or watch is restricted to by `fieldSelector=metadata.name=x`.
+fn selected_name(q: &HashMap<String, String>) -> Option<&str> {
+    q.get("fieldSelector")?.split(',').find_map(|t| {
+        t.strip_prefix("metadata.name==")
+            .or_else(|| t.strip_prefix("metadata.name="))
+    })
+}
+
+/// Authenticates and authorizes a request when RBAC is on; `Some` is the refusal.
+fn authorize(app: &App, parts: &http::request::Parts) -> Option<Response> {
+    if !app.authz.enabled {
+        return None;
+    }
+    let q = query(&parts.uri);
+    let attrs = crate::rbac::Attributes::of_request(
+        parts.method.as_str(),
+        parts.uri.path(),
+        truthy(&q, "watch"),
+        selected_name(&q),
+    );
+    let auth = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let st = app.store.lock();
+    match crate::rbac::check(&app.authz, &st, auth, &attrs) {
+        crate::rbac::Decision::Allow => None,
+        crate::rbac::Decision::Deny(code, body) => Some(json_response(code, &body)),
+    }
 }
 
 /// The real server's request body limit (3 MiB).
@@ -157,6 +190,9 @@ fn agent(headers: &HeaderMap) -> String {
 /// The single entry point: every request comes here.
 pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    if let Some(refused) = authorize(&app, &parts) {
+        return refused;
+    }
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {

@@ -28,6 +28,7 @@ mod openapi;
 mod ops;
 pub mod patch;
 mod patch_hook;
+pub mod rbac;
 pub mod resources;
 mod schema_hook;
 pub mod selectors;
@@ -83,8 +84,12 @@ pub struct ServerConfig {
     pub watch_buffer: usize,
     /// Interval of BOOKMARK events on watches that allow them.
     pub bookmark_interval: Duration,
-    /// Bearer token written to the kubeconfig (any token is accepted).
+    /// Bearer token written to the kubeconfig: the admin. Without `rbac` any token is accepted.
     pub token: String,
+    /// Enforce authentication and RBAC authorization: `token` is allowed everything, tokens
+    /// from [`ApiServer::service_account_token`] / [`ApiServer::user_token`] get what the
+    /// RBAC objects in the store grant them, anything else is 401 (off by default).
+    pub rbac: bool,
     /// Fault injection switchboard (off until a setter is called).
     pub faults: faults::FaultHandle,
 }
@@ -99,6 +104,7 @@ impl Default for ServerConfig {
             watch_buffer: store::BROADCAST_CAP,
             bookmark_interval: Duration::from_secs(10),
             token: "embedded-token".to_string(),
+            rbac: false,
             faults: faults::FaultHandle::new(),
         }
     }
@@ -108,6 +114,7 @@ impl Default for ServerConfig {
 pub struct ApiServer {
     addr: SocketAddr,
     token: String,
+    authz: Arc<rbac::Authz>,
     faults: faults::FaultHandle,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: JoinHandle<Result<(), std::io::Error>>,
@@ -147,11 +154,29 @@ impl ApiServer {
                 }
             }
         }
+        let authz = Arc::new(rbac::Authz::new(cfg.rbac, &cfg.token));
+        if cfg.rbac {
+            let mut st = store.lock();
+            if let Some(cr_type) = st.resolve("rbac.authorization.k8s.io", "v1", "clusterroles") {
+                let _ = ops::create(
+                    &mut st,
+                    &cr_type,
+                    "",
+                    serde_json::json!({"metadata": {"name": "cluster-admin",
+                        "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+                        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                                  {"nonResourceURLs": ["*"], "verbs": ["*"]}]}),
+                    &ops::WriteOpts::default(),
+                    "kube-apiserver",
+                );
+            }
+        }
         let app = Arc::new(http::App {
             store: store.clone(),
             host: addr.to_string(),
             bookmark_interval: cfg.bookmark_interval,
             faults: cfg.faults.clone(),
+            authz: authz.clone(),
         });
         let router = axum::Router::new()
             .fallback(http::handle)
@@ -179,6 +204,7 @@ impl ApiServer {
         Ok(ApiServer {
             addr,
             token: cfg.token,
+            authz,
             faults: cfg.faults,
             shutdown: Some(tx),
             server,
@@ -201,13 +227,73 @@ impl ApiServer {
         self.addr
     }
 
-    /// A kubeconfig with cluster, user and context all named `embedded`.
+    /// A kubeconfig with cluster, user and context all named `embedded` (the admin token).
     pub fn kubeconfig_yaml(&self, namespace: &str) -> String {
+        self.kubeconfig_with_token(&self.token, namespace)
+    }
+
+    fn kubeconfig_with_token(&self, token: &str, namespace: &str) -> String {
         format!(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: embedded\n  cluster:\n    server: {url}\nusers:\n- name: embedded\n  user:\n    token: {token}\ncontexts:\n- name: embedded\n  context:\n    cluster: embedded\n    user: embedded\n    namespace: {namespace}\ncurrent-context: embedded\npreferences: {{}}\n",
             url = self.url(),
-            token = self.token,
         )
+    }
+
+    /// Whether RBAC is enforced ([`ServerConfig::rbac`]).
+    pub fn rbac_enabled(&self) -> bool {
+        self.authz.enabled
+    }
+
+    /// A bearer token that authenticates as the ServiceAccount `namespace/name`
+    /// (user `system:serviceaccount:<ns>:<name>`, groups `system:serviceaccounts`,
+    /// `system:serviceaccounts:<ns>`, `system:authenticated`); the same token on every call.
+    /// The ServiceAccount object need not exist.
+    pub fn service_account_token(&self, namespace: &str, name: &str) -> String {
+        self.authz
+            .token_for(rbac::User::service_account(namespace, name))
+    }
+
+    /// A bearer token that authenticates as user `name` in `groups` (plus `system:authenticated`).
+    pub fn user_token(&self, name: &str, groups: &[&str]) -> String {
+        self.authz.token_for(rbac::User::named(name, groups))
+    }
+
+    /// A kubeconfig like [`Self::kubeconfig_yaml`] whose user is the ServiceAccount
+    /// `namespace/name` (context namespace = `namespace`).
+    pub fn kubeconfig_yaml_for_service_account(&self, namespace: &str, name: &str) -> String {
+        self.kubeconfig_with_token(&self.service_account_token(namespace, name), namespace)
+    }
+
+    /// Writes [`Self::kubeconfig_yaml_for_service_account`] to a file.
+    pub fn write_kubeconfig_for_service_account(
+        &self,
+        path: &Path,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), Error> {
+        std::fs::write(
+            path,
+            self.kubeconfig_yaml_for_service_account(namespace, name),
+        )
+        .map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Number of requests refused with 403 Forbidden by RBAC so far.
+    pub fn forbidden_count(&self) -> usize {
+        self.authz.denied().len()
+    }
+
+    /// The messages of the 403 Forbidden answers so far (who could not do what), in order.
+    pub fn forbidden_requests(&self) -> Vec<String> {
+        self.authz.denied()
+    }
+
+    /// Number of requests refused with 401 Unauthorized (no or unknown token) so far.
+    pub fn unauthorized_count(&self) -> usize {
+        self.authz.unauthorized()
     }
 
     /// Writes [`Self::kubeconfig_yaml`] (namespace `default`) to a file.

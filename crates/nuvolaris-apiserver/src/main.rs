@@ -38,6 +38,14 @@ struct Args {
     /// Simulate Deployment/StatefulSet/Job controllers.
     #[arg(long)]
     simulate_workloads: bool,
+    /// Enforce RBAC: the kubeconfig's token is the admin, other tokens are refused (401)
+    /// unless issued by the embedded API (see the crate README).
+    #[arg(long)]
+    rbac: bool,
+    /// With --rbac: also write a kubeconfig for the ServiceAccount NAMESPACE/NAME to PATH
+    /// (format NAMESPACE/NAME=PATH; repeatable).
+    #[arg(long = "sa-kubeconfig", value_name = "NAMESPACE/NAME=PATH")]
+    sa_kubeconfig: Vec<String>,
     /// Watch events retained per resource.
     #[arg(long, default_value_t = 10_000)]
     watch_history: usize,
@@ -58,6 +66,7 @@ async fn main() {
         addr: args.addr,
         simulate_workloads: args.simulate_workloads,
         watch_history: args.watch_history,
+        rbac: args.rbac,
         ..Default::default()
     };
     let server = match ApiServer::start(cfg).await {
@@ -69,6 +78,23 @@ async fn main() {
     };
     if let Some(p) = &args.kubeconfig {
         if let Err(e) = server.write_kubeconfig(p) {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+    for spec in &args.sa_kubeconfig {
+        let parsed = spec
+            .split_once('=')
+            .and_then(|(sa, p)| sa.split_once('/').map(|(ns, n)| (ns, n, p)));
+        let Some((ns, name, p)) =
+            parsed.filter(|(ns, n, p)| !ns.is_empty() && !n.is_empty() && !p.is_empty())
+        else {
+            eprintln!("error: --sa-kubeconfig {spec:?}: expected NAMESPACE/NAME=PATH");
+            std::process::exit(2);
+        };
+        if let Err(e) =
+            server.write_kubeconfig_for_service_account(std::path::Path::new(p), ns, name)
+        {
             eprintln!("error: {e}");
             std::process::exit(1);
         }
