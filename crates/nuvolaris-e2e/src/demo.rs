@@ -186,6 +186,12 @@ async fn apply_and_report(client: &Client, bin: &Path, root: &Path, args: &DemoA
                 return Err(Error::Command { command: format!("nuvolaris-operator kustomize {}", pre.display()), message: String::from_utf8_lossy(&o.stderr).into_owned() });
             }
             let pdocs = ku::parse_yaml_stream(&String::from_utf8_lossy(&o.stdout), "whisk-prerequisites")?;
+            ku::ensure_namespace(client, "nuvolaris").await?;
+            for d in &pdocs {
+                if let Some(ns) = d["metadata"]["namespace"].as_str() {
+                    ku::ensure_namespace(client, ns).await?;
+                }
+            }
             ku::apply_docs(client, &pdocs, "nuvolaris").await?;
             say(out, format!("applied charts-free-kustomize/whisk-prerequisites ({} objects)", pdocs.len()));
             prerequisites_done = true;
