@@ -280,7 +280,11 @@ async fn binary_health_metrics_lifecycle_and_sigterm() {
 async fn missing_crd_fails_readyz_naming_it() {
     let env = start(false).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut op = spawn_operator(&env.kubeconfig, &[], dir.path().join("op.log"));
+    let mut op = spawn_operator(
+        &env.kubeconfig,
+        &["--log-format", "json"],
+        dir.path().join("op.log"),
+    );
     let port = op.port;
     let (_, body) = wait_for("/readyz names the CRD", || async {
         get(port, "/readyz")
@@ -295,6 +299,15 @@ async fn missing_crd_fails_readyz_naming_it() {
         (l.contains("startup check failed") && l.contains("samples.nuvolaris.org")).then_some(())
     })
     .await;
+    // --log-format json: every log line is one JSON object
+    for line in op.log().lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            v.get("level").is_some() && v.get("fields").is_some(),
+            "{line}"
+        );
+    }
     // installing the CRD makes it ready without a restart
     crd(&env).await;
     wait_for("/readyz 200 after CRD install", || async {

@@ -322,11 +322,17 @@ async fn reconcile_one<R: Reconciler>(
     .await
     .map_err(|e| Error::Finalizer(Box::new(e)));
     match &res {
-        Ok(_) => {
+        Ok(action) => {
             if let Ok(mut f) = st.failures.lock() {
                 f.remove(&k);
             }
-            st.ctx.metrics.reconcile_finished(name, "success");
+            // an explicit early requeue (e.g. workloads not ready yet) is `requeue_after`;
+            // waiting for the periodic resync or a change is `success`
+            let plain =
+                *action == Action::requeue(st.cfg.resync) || *action == Action::await_change();
+            st.ctx
+                .metrics
+                .reconcile_finished(name, if plain { "success" } else { "requeue_after" });
         }
         Err(_) => st.ctx.metrics.reconcile_finished(name, "error"),
     }
