@@ -43,12 +43,25 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let mut cmd = Command::new(paths::cargo());
     cmd.current_dir(paths::workspace_root())
-        .args(["run", "--release", "--package", "nuvolaris-e2e", "--bin", "nuvolaris-e2e", "--", "bench", "--samples", &args.samples])
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "nuvolaris-e2e",
+            "--bin",
+            "nuvolaris-e2e",
+            "--",
+            "bench",
+            "--samples",
+            &args.samples,
+        ])
         .args(["--resync-secs", &args.resync_secs.to_string()]);
     if let Some(k) = &args.kubeconfig {
         cmd.arg("--kubeconfig").arg(k);
     }
-    let status = cmd.status().context("cannot run cargo run --release -p nuvolaris-e2e")?;
+    let status = cmd
+        .status()
+        .context("cannot run cargo run --release -p nuvolaris-e2e")?;
     if !status.success() {
         bail!("the benchmark failed ({status})");
     }

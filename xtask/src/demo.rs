@@ -38,15 +38,25 @@ pub struct Args {
 /// Runs `cargo xtask demo`.
 pub fn run(args: Args) -> Result<()> {
     let mut cmd = Command::new(paths::cargo());
-    cmd.current_dir(paths::workspace_root())
-        .args(["run", "--quiet", "--package", "nuvolaris-e2e", "--bin", "nuvolaris-e2e", "--", "demo"]);
+    cmd.current_dir(paths::workspace_root()).args([
+        "run",
+        "--quiet",
+        "--package",
+        "nuvolaris-e2e",
+        "--bin",
+        "nuvolaris-e2e",
+        "--",
+        "demo",
+    ]);
     if args.exit_after_apply {
         cmd.arg("--exit-after-apply");
     }
     if let Some(k) = &args.kubeconfig {
         cmd.arg("--kubeconfig").arg(k);
     }
-    let status = cmd.status().context("cannot run cargo run -p nuvolaris-e2e")?;
+    let status = cmd
+        .status()
+        .context("cannot run cargo run -p nuvolaris-e2e")?;
     if !status.success() {
         bail!("the demo failed ({status})");
     }

@@ -44,7 +44,17 @@ pub fn run(args: Args) -> Result<()> {
     let operator = toolchain::operator_bin()?;
     let mut cmd = Command::new(paths::cargo());
     cmd.current_dir(paths::workspace_root())
-        .args(["run", "--package", "nuvolaris-e2e", "--bin", "nuvolaris-e2e", "--", "e2e", "--backend", &args.backend])
+        .args([
+            "run",
+            "--package",
+            "nuvolaris-e2e",
+            "--bin",
+            "nuvolaris-e2e",
+            "--",
+            "e2e",
+            "--backend",
+            &args.backend,
+        ])
         .arg("--operator-bin")
         .arg(&operator);
     if let Some(s) = &args.scenario {
@@ -53,7 +63,9 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(k) = &args.kubeconfig {
         cmd.arg("--kubeconfig").arg(k);
     }
-    let status = cmd.status().context("cannot run cargo run -p nuvolaris-e2e")?;
+    let status = cmd
+        .status()
+        .context("cannot run cargo run -p nuvolaris-e2e")?;
     if !status.success() {
         bail!("e2e on the {} backend failed ({status})", args.backend);
     }

@@ -73,7 +73,9 @@ impl FromStr for BackendKind {
             "cluster" => Ok(BackendKind::Cluster),
             "envtest" => Ok(BackendKind::Envtest),
             "kind" => Ok(BackendKind::Kind),
-            other => Err(format!("unknown backend {other:?} (embedded, cluster, envtest, kind)")),
+            other => Err(format!(
+                "unknown backend {other:?} (embedded, cluster, envtest, kind)"
+            )),
         }
     }
 }
@@ -184,7 +186,9 @@ impl Backend {
 
     async fn cluster(opts: BackendOpts) -> Result<Backend> {
         let operator_bin = Self::operator_bin(&opts)?;
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
         let candidates: Vec<PathBuf> = match &opts.kubeconfig {
             Some(p) => vec![p.clone()],
             None => std::env::var_os("KUBECONFIG")
@@ -195,14 +199,17 @@ impl Backend {
             return Err(Error::Missing {
                 backend: "cluster",
                 what: "a kubeconfig".into(),
-                looked: candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                looked: candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         };
         let client = kube_util::client_for(&kubeconfig).await?;
-        client
-            .apiserver_version()
-            .await
-            .map_err(|e| Error::kube(format!("reach the cluster of {}", kubeconfig.display()), e))?;
+        client.apiserver_version().await.map_err(|e| {
+            Error::kube(format!("reach the cluster of {}", kubeconfig.display()), e)
+        })?;
         Ok(Backend {
             kind: BackendKind::Cluster,
             kubeconfig,
@@ -224,16 +231,25 @@ impl Backend {
         let dir = workdir()?;
         let d = dir.path();
         let (client_port, peer_port, secure_port) = (free_port()?, free_port()?, free_port()?);
-        let etcd_log = std::fs::File::create(d.join("etcd.log")).map_err(|e| Error::io("create etcd.log", e))?;
+        let etcd_log = std::fs::File::create(d.join("etcd.log"))
+            .map_err(|e| Error::io("create etcd.log", e))?;
         let etcd_child = Command::new(&etcd)
             .arg("--data-dir")
             .arg(d.join("etcd"))
             .args(["--name", "default"])
-            .arg(format!("--listen-client-urls=http://127.0.0.1:{client_port}"))
-            .arg(format!("--advertise-client-urls=http://127.0.0.1:{client_port}"))
+            .arg(format!(
+                "--listen-client-urls=http://127.0.0.1:{client_port}"
+            ))
+            .arg(format!(
+                "--advertise-client-urls=http://127.0.0.1:{client_port}"
+            ))
             .arg(format!("--listen-peer-urls=http://127.0.0.1:{peer_port}"))
-            .arg(format!("--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}"))
-            .arg(format!("--initial-cluster=default=http://127.0.0.1:{peer_port}"))
+            .arg(format!(
+                "--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}"
+            ))
+            .arg(format!(
+                "--initial-cluster=default=http://127.0.0.1:{peer_port}"
+            ))
             .arg("--unsafe-no-fsync")
             .stdout(Stdio::null())
             .stderr(Stdio::from(etcd_log))
@@ -241,14 +257,19 @@ impl Backend {
             .spawn()
             .map_err(|e| Error::io(format!("start {}", etcd.display()), e))?;
         // service account signing key and the admin token
-        let key = rcgen::KeyPair::generate().map_err(|e| Error::Check(format!("generate the service account key: {e}")))?;
+        let key = rcgen::KeyPair::generate()
+            .map_err(|e| Error::Check(format!("generate the service account key: {e}")))?;
         let key_file = d.join("sa.key");
         std::fs::write(&key_file, key.serialize_pem()).map_err(|e| Error::io("write sa.key", e))?;
         let token = format!("e2e-{}", rand::random::<u64>());
         let token_file = d.join("tokens.csv");
-        std::fs::write(&token_file, format!("{token},e2e-admin,e2e-admin,system:masters\n"))
-            .map_err(|e| Error::io("write tokens.csv", e))?;
-        let api_log = std::fs::File::create(d.join("kube-apiserver.log")).map_err(|e| Error::io("create kube-apiserver.log", e))?;
+        std::fs::write(
+            &token_file,
+            format!("{token},e2e-admin,e2e-admin,system:masters\n"),
+        )
+        .map_err(|e| Error::io("write tokens.csv", e))?;
+        let api_log = std::fs::File::create(d.join("kube-apiserver.log"))
+            .map_err(|e| Error::io("create kube-apiserver.log", e))?;
         let api_child = Command::new(&apiserver)
             .arg(format!("--etcd-servers=http://127.0.0.1:{client_port}"))
             .args(["--bind-address=127.0.0.1", "--advertise-address=127.0.0.1"])
@@ -256,9 +277,15 @@ impl Backend {
             .arg(format!("--cert-dir={}", d.join("certs").display()))
             .arg(format!("--token-auth-file={}", token_file.display()))
             .args(["--authorization-mode=RBAC", "--allow-privileged=true"])
-            .args(["--service-cluster-ip-range=10.0.0.0/24", "--service-account-issuer=https://kubernetes.default.svc"])
+            .args([
+                "--service-cluster-ip-range=10.0.0.0/24",
+                "--service-account-issuer=https://kubernetes.default.svc",
+            ])
             .arg(format!("--service-account-key-file={}", key_file.display()))
-            .arg(format!("--service-account-signing-key-file={}", key_file.display()))
+            .arg(format!(
+                "--service-account-signing-key-file={}",
+                key_file.display()
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::from(api_log))
             .kill_on_drop(true)
@@ -274,15 +301,24 @@ impl Backend {
         .map_err(|e| Error::io("write the envtest kubeconfig", e))?;
         let client = kube_util::client_for(&kubeconfig).await?;
         let c = client.clone();
-        kube_util::wait_for("envtest kube-apiserver to serve", Duration::from_secs(60), || {
-            let c = c.clone();
-            async move {
-                let ns: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(c);
-                ns.get("default").await.ok().map(|_| ())
-            }
-        })
+        kube_util::wait_for(
+            "envtest kube-apiserver to serve",
+            Duration::from_secs(60),
+            || {
+                let c = c.clone();
+                async move {
+                    let ns: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(c);
+                    ns.get("default").await.ok().map(|_| ())
+                }
+            },
+        )
         .await
-        .map_err(|e| Error::Check(format!("{e}; see {}", d.join("kube-apiserver.log").display())))?;
+        .map_err(|e| {
+            Error::Check(format!(
+                "{e}; see {}",
+                d.join("kube-apiserver.log").display()
+            ))
+        })?;
         let simulator = Some(tokio::spawn(simulate_workloads(client.clone())));
         Ok(Backend {
             kind: BackendKind::Envtest,
@@ -300,9 +336,12 @@ impl Backend {
     }
 
     async fn kind(opts: BackendOpts) -> Result<Backend> {
-        let kind = find_program("kind", "KIND").ok_or_else(|| missing("kind", "the `kind` program", "$KIND, PATH"))?;
-        let docker = find_program("docker", "DOCKER").ok_or_else(|| missing("kind", "the `docker` program", "$DOCKER, PATH"))?;
-        let kubectl = find_program("kubectl", "NUVOLARIS_KUBECTL").ok_or_else(|| missing("kind", "`kubectl`", "$NUVOLARIS_KUBECTL, PATH"))?;
+        let kind = find_program("kind", "KIND")
+            .ok_or_else(|| missing("kind", "the `kind` program", "$KIND, PATH"))?;
+        let docker = find_program("docker", "DOCKER")
+            .ok_or_else(|| missing("kind", "the `docker` program", "$DOCKER, PATH"))?;
+        let kubectl = find_program("kubectl", "NUVOLARIS_KUBECTL")
+            .ok_or_else(|| missing("kind", "`kubectl`", "$NUVOLARIS_KUBECTL, PATH"))?;
         run(std::process::Command::new(&docker).arg("info")).map_err(|e| Error::Missing {
             backend: "kind",
             what: format!("a running Docker engine ({e})"),
@@ -311,19 +350,48 @@ impl Backend {
         let root = crate::workspace_root();
         let dir = workdir()?;
         let kubeconfig = dir.path().join("kubeconfig");
-        let name = std::env::var("NUVOLARIS_KIND_CLUSTER").unwrap_or_else(|_| "nuvolaris-e2e".into());
+        let name =
+            std::env::var("NUVOLARIS_KIND_CLUSTER").unwrap_or_else(|_| "nuvolaris-e2e".into());
         let clusters = output(std::process::Command::new(&kind).args(["get", "clusters"]))?;
         if !clusters.lines().any(|l| l.trim() == name) {
-            run(std::process::Command::new(&kind).args(["create", "cluster", "--name", &name, "--wait", "180s"]).arg("--kubeconfig").arg(&kubeconfig))?;
+            run(std::process::Command::new(&kind)
+                .args(["create", "cluster", "--name", &name, "--wait", "180s"])
+                .arg("--kubeconfig")
+                .arg(&kubeconfig))?;
         } else {
-            run(std::process::Command::new(&kind).args(["export", "kubeconfig", "--name", &name]).arg("--kubeconfig").arg(&kubeconfig))?;
+            run(std::process::Command::new(&kind)
+                .args(["export", "kubeconfig", "--name", &name])
+                .arg("--kubeconfig")
+                .arg(&kubeconfig))?;
         }
         let image = "nuvolaris-operator:dev";
-        run(std::process::Command::new(&docker).current_dir(&root).args(["build", "-t", image, "."]))?;
-        run(std::process::Command::new(&kind).args(["load", "docker-image", image, "--name", &name]))?;
+        run(std::process::Command::new(&docker)
+            .current_dir(&root)
+            .args(["build", "-t", image, "."]))?;
+        run(std::process::Command::new(&kind).args([
+            "load",
+            "docker-image",
+            image,
+            "--name",
+            &name,
+        ]))?;
         let overlay = root.join("charts-free-kustomize/overlays/kind");
-        run(std::process::Command::new(&kubectl).arg("--kubeconfig").arg(&kubeconfig).args(["apply", "--server-side", "-k"]).arg(&overlay))?;
-        run(std::process::Command::new(&kubectl).arg("--kubeconfig").arg(&kubeconfig).args(["-n", "nuvolaris", "rollout", "status", "deployment/nuvolaris-operator", "--timeout=180s"]))?;
+        run(std::process::Command::new(&kubectl)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .args(["apply", "--server-side", "-k"])
+            .arg(&overlay))?;
+        run(std::process::Command::new(&kubectl)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .args([
+                "-n",
+                "nuvolaris",
+                "rollout",
+                "status",
+                "deployment/nuvolaris-operator",
+                "--timeout=180s",
+            ]))?;
         let client = kube_util::client_for(&kubeconfig).await?;
         let operator_bin = opts.operator_bin.clone().unwrap_or_default();
         Ok(Backend {
@@ -366,7 +434,11 @@ impl Backend {
 }
 
 fn missing(backend: &'static str, what: &str, looked: &str) -> Error {
-    Error::Missing { backend, what: what.into(), looked: looked.into() }
+    Error::Missing {
+        backend,
+        what: what.into(),
+        looked: looked.into(),
+    }
 }
 
 /// `$ENV` when set, else `name` on `PATH`.
@@ -376,13 +448,19 @@ pub fn find_program(name: &str, env: &str) -> Option<PathBuf> {
         return p.is_file().then_some(p);
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// `etcd` and `kube-apiserver` from `$KUBEBUILDER_ASSETS`, else `PATH`; names what is missing.
 pub fn envtest_binaries() -> Result<(PathBuf, PathBuf)> {
-    let assets = std::env::var_os("KUBEBUILDER_ASSETS").filter(|p| !p.is_empty()).map(PathBuf::from);
-    let path_dirs: Vec<PathBuf> = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    let assets = std::env::var_os("KUBEBUILDER_ASSETS")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    let path_dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
     let dirs: Vec<PathBuf> = assets.iter().cloned().chain(path_dirs).collect();
     let find = |n: &str| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file());
     let (etcd, api) = (find("etcd"), find("kube-apiserver"));
@@ -398,10 +476,17 @@ pub fn envtest_binaries() -> Result<(PathBuf, PathBuf)> {
             }
             Err(Error::Missing {
                 backend: "envtest",
-                what: format!("{} (install them with `setup-envtest use` and export KUBEBUILDER_ASSETS)", what.join(" and ")),
+                what: format!(
+                    "{} (install them with `setup-envtest use` and export KUBEBUILDER_ASSETS)",
+                    what.join(" and ")
+                ),
                 looked: format!(
                     "KUBEBUILDER_ASSETS={}; PATH",
-                    assets.as_deref().map(Path::display).map(|d| d.to_string()).unwrap_or_else(|| "(unset)".into())
+                    assets
+                        .as_deref()
+                        .map(Path::display)
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "(unset)".into())
                 ),
             })
         }
@@ -410,13 +495,19 @@ pub fn envtest_binaries() -> Result<(PathBuf, PathBuf)> {
 
 fn run(cmd: &mut std::process::Command) -> Result<()> {
     let line = format!("{cmd:?}");
-    let out = cmd.output().map_err(|e| Error::io(format!("start {line}"), e))?;
+    let out = cmd
+        .output()
+        .map_err(|e| Error::io(format!("start {line}"), e))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = err.lines().rev().take(10).collect();
         return Err(Error::Command {
             command: line,
-            message: format!("{}: {}", out.status, tail.into_iter().rev().collect::<Vec<_>>().join("\n")),
+            message: format!(
+                "{}: {}",
+                out.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ),
         });
     }
     Ok(())
@@ -424,7 +515,9 @@ fn run(cmd: &mut std::process::Command) -> Result<()> {
 
 fn output(cmd: &mut std::process::Command) -> Result<String> {
     let line = format!("{cmd:?}");
-    let out = cmd.output().map_err(|e| Error::io(format!("start {line}"), e))?;
+    let out = cmd
+        .output()
+        .map_err(|e| Error::io(format!("start {line}"), e))?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -435,23 +528,43 @@ fn gvk_api(client: &Client, group: &str, kind: &str, plural: &str) -> Api<Dynami
 
 /// The status a Deployment/StatefulSet controller would write for `obj` (None when current).
 pub fn simulated_status(kind: &str, obj: &Value) -> Option<Value> {
-    let gen = obj.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
+    let gen = obj
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
     match kind {
         "Job" => {
-            if obj.pointer("/status/succeeded").and_then(Value::as_i64).unwrap_or(0) > 0 {
+            if obj
+                .pointer("/status/succeeded")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                > 0
+            {
                 return None;
             }
             let now = k8s_openapi::jiff::Timestamp::now().to_string();
-            Some(json!({"status": {"startTime": now, "completionTime": now, "succeeded": 1,
+            Some(
+                json!({"status": {"startTime": now, "completionTime": now, "succeeded": 1,
                 "conditions": [
                     {"type": "SuccessCriteriaMet", "status": "True", "lastProbeTime": now, "lastTransitionTime": now},
-                    {"type": "Complete", "status": "True", "lastProbeTime": now, "lastTransitionTime": now}]}}))
+                    {"type": "Complete", "status": "True", "lastProbeTime": now, "lastTransitionTime": now}]}}),
+            )
         }
         _ => {
-            let want = obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+            let want = obj
+                .pointer("/spec/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
             let st = obj.get("status");
-            let cur = |k: &str| st.and_then(|s| s.get(k)).and_then(Value::as_i64).unwrap_or(0);
-            if cur("observedGeneration") == gen && cur("readyReplicas") == want && cur("replicas") == want {
+            let cur = |k: &str| {
+                st.and_then(|s| s.get(k))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0)
+            };
+            if cur("observedGeneration") == gen
+                && cur("readyReplicas") == want
+                && cur("replicas") == want
+            {
                 return None;
             }
             let mut s = json!({"observedGeneration": gen, "replicas": want, "readyReplicas": want,
@@ -467,23 +580,45 @@ pub fn simulated_status(kind: &str, obj: &Value) -> Option<Value> {
 /// Writes workload status as the missing controllers would (envtest has no controller manager).
 async fn simulate_workloads(client: Client) {
     let tables = [
-        (gvk_api(&client, "apps", "Deployment", "deployments"), "Deployment"),
-        (gvk_api(&client, "apps", "StatefulSet", "statefulsets"), "StatefulSet"),
         (
-            Api::all_with(client.clone(), &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("batch", "v1", "Job"), "jobs")),
+            gvk_api(&client, "apps", "Deployment", "deployments"),
+            "Deployment",
+        ),
+        (
+            gvk_api(&client, "apps", "StatefulSet", "statefulsets"),
+            "StatefulSet",
+        ),
+        (
+            Api::all_with(
+                client.clone(),
+                &ApiResource::from_gvk_with_plural(
+                    &GroupVersionKind::gvk("batch", "v1", "Job"),
+                    "jobs",
+                ),
+            ),
             "Job",
         ),
     ];
     loop {
         for (api, kind) in &tables {
-            let Ok(list) = api.list(&ListParams::default()).await else { continue };
+            let Ok(list) = api.list(&ListParams::default()).await else {
+                continue;
+            };
             for o in list.items {
                 let v = kube_util::to_json(&o);
-                let Some(patch) = simulated_status(kind, &v) else { continue };
+                let Some(patch) = simulated_status(kind, &v) else {
+                    continue;
+                };
                 let ns = o.metadata.namespace.clone().unwrap_or_default();
                 let name = o.metadata.name.clone().unwrap_or_default();
-                let nsapi: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &api_resource_of(kind));
-                let _ = retry(|| async { nsapi.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch)).await }).await;
+                let nsapi: Api<DynamicObject> =
+                    Api::namespaced_with(client.clone(), &ns, &api_resource_of(kind));
+                let _ = retry(|| async {
+                    nsapi
+                        .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                        .await
+                })
+                .await;
             }
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -492,8 +627,16 @@ async fn simulate_workloads(client: Client) {
 
 fn api_resource_of(kind: &str) -> ApiResource {
     match kind {
-        "Job" => ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("batch", "v1", "Job"), "jobs"),
-        "StatefulSet" => ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("apps", "v1", "StatefulSet"), "statefulsets"),
-        _ => ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("apps", "v1", "Deployment"), "deployments"),
+        "Job" => {
+            ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("batch", "v1", "Job"), "jobs")
+        }
+        "StatefulSet" => ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apps", "v1", "StatefulSet"),
+            "statefulsets",
+        ),
+        _ => ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apps", "v1", "Deployment"),
+            "deployments",
+        ),
     }
 }

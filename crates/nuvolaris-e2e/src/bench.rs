@@ -26,8 +26,8 @@ use crate::operator::{OperatorOpts, OperatorProcess, Profile};
 use crate::{Error, Result};
 use futures::StreamExt;
 use kube::api::ListParams;
-use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
+use kube::runtime::WatchStreamExt;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -103,7 +103,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Sum of a counter family's samples matching `filter` in Prometheus text.
 pub fn metric_sum(text: &str, name: &str, filter: &str) -> f64 {
     text.lines()
-        .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']) && l.contains(filter))
+        .filter(|l| {
+            l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']) && l.contains(filter)
+        })
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
 }
@@ -149,27 +151,49 @@ pub fn table(results: &[BenchResult]) -> String {
 async fn snapshot(c: &kube::Client, ns: &str) -> Result<HashMap<String, String>> {
     let mut m = HashMap::new();
     let lp = ListParams::default();
-    for (k, api) in [("Sample", ku::samples(c, ns)), ("Deployment", ku::deployments(c, ns))] {
+    for (k, api) in [
+        ("Sample", ku::samples(c, ns)),
+        ("Deployment", ku::deployments(c, ns)),
+    ] {
         for o in ku::list_json(&api, &lp).await? {
-            m.insert(format!("{k}/{}", o["metadata"]["name"].as_str().unwrap_or("")), o["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string());
+            m.insert(
+                format!("{k}/{}", o["metadata"]["name"].as_str().unwrap_or("")),
+                o["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            );
         }
     }
     for e in ku::events(c, ns, None).await? {
-        m.insert(format!("Event/{}", e["metadata"]["name"].as_str().unwrap_or("")), e["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string());
+        m.insert(
+            format!("Event/{}", e["metadata"]["name"].as_str().unwrap_or("")),
+            e["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        );
     }
     Ok(m)
 }
 
 /// One burst of `n` Samples on a fresh backend.
 pub async fn run_one(args: &BenchArgs, n: usize, profile: Profile) -> Result<BenchResult> {
-    let kind = if args.kubeconfig.is_some() { BackendKind::Cluster } else { BackendKind::Embedded };
-    let b = Backend::start(kind, BackendOpts {
-        operator_bin: args.operator_bin.clone(),
-        profile,
-        kubeconfig: args.kubeconfig.clone(),
-        simulate_delay: Duration::from_millis(args.simulate_delay_ms),
-        ..Default::default()
-    })
+    let kind = if args.kubeconfig.is_some() {
+        BackendKind::Cluster
+    } else {
+        BackendKind::Embedded
+    };
+    let b = Backend::start(
+        kind,
+        BackendOpts {
+            operator_bin: args.operator_bin.clone(),
+            profile,
+            kubeconfig: args.kubeconfig.clone(),
+            simulate_delay: Duration::from_millis(args.simulate_delay_ms),
+            ..Default::default()
+        },
+    )
     .await?;
     let res = burst(&b, args, n).await;
     b.shutdown().await;
@@ -181,13 +205,18 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
     let ns = format!("bench-{n}-{}", rand::random::<u16>());
     ku::install_crds(&c, &crate::workspace_root().join("crds")).await?;
     ku::ensure_namespace(&c, &ns).await?;
-    let mut op = OperatorProcess::spawn(&b.operator_bin, &b.kubeconfig, b.workdir.path(), &OperatorOpts {
-        name: format!("bench-{n}"),
-        resync_secs: Some(args.resync_secs),
-        extra_args: vec!["--namespace".into(), ns.clone()],
-        env: vec![("RUST_LOG".into(), "warn".into())],
-        ..Default::default()
-    })?;
+    let mut op = OperatorProcess::spawn(
+        &b.operator_bin,
+        &b.kubeconfig,
+        b.workdir.path(),
+        &OperatorOpts {
+            name: format!("bench-{n}"),
+            resync_secs: Some(args.resync_secs),
+            extra_args: vec!["--namespace".into(), ns.clone()],
+            env: vec![("RUST_LOG".into(), "warn".into())],
+            ..Default::default()
+        },
+    )?;
     op.wait_ready(Duration::from_secs(60)).await?;
 
     // record when each Sample is first seen Ready (a watch: 2 requests of ours)
@@ -256,23 +285,42 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
     let not_ready = n - lat.len();
     // requests of ours during the burst: n creates + the watch (list + watch)
     let requests_per_sample = match (req0, req1) {
-        (Some(a), Some(z)) => Some((z.saturating_sub(a).saturating_sub(n as u64 + 2)) as f64 / n as f64),
+        (Some(a), Some(z)) => {
+            Some((z.saturating_sub(a).saturating_sub(n as u64 + 2)) as f64 / n as f64)
+        }
         _ => None,
     };
 
     // idle: nothing changes for one resync period; count what the operator writes
     tokio::time::sleep(Duration::from_secs(2)).await;
     let before = snapshot(&c, &ns).await?;
-    let m0 = op.http_get("/metrics").await.map(|(_, t)| t).unwrap_or_default();
+    let m0 = op
+        .http_get("/metrics")
+        .await
+        .map(|(_, t)| t)
+        .unwrap_or_default();
     let q0 = b.request_count();
     let window = Duration::from_secs(args.resync_secs + 3);
     tokio::time::sleep(window).await;
     let q1 = b.request_count();
-    let m1 = op.http_get("/metrics").await.map(|(_, t)| t).unwrap_or_default();
+    let m1 = op
+        .http_get("/metrics")
+        .await
+        .map(|(_, t)| t)
+        .unwrap_or_default();
     let after = snapshot(&c, &ns).await?;
-    let idle_writes = after.iter().filter(|(k, v)| before.get(*k) != Some(*v)).count()
+    let idle_writes = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .count()
         + before.keys().filter(|k| !after.contains_key(*k)).count();
-    let rec = |t: &str| metric_sum(t, "controller_runtime_reconcile_total", "controller=\"sample\"");
+    let rec = |t: &str| {
+        metric_sum(
+            t,
+            "controller_runtime_reconcile_total",
+            "controller=\"sample\"",
+        )
+    };
     let idle_requests = match (q0, q1) {
         // minus our own 3 snapshot lists at the end... the snapshot is taken after q1
         (Some(a), Some(z)) => Some(z.saturating_sub(a)),
@@ -297,7 +345,9 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
     };
     watch.abort();
     if let Some(st) = op.exited() {
-        return Err(Error::Check(format!("the operator exited with {st} during the benchmark")));
+        return Err(Error::Check(format!(
+            "the operator exited with {st} during the benchmark"
+        )));
     }
     let _ = op.terminate(Duration::from_secs(12)).await;
     if kind_is_cluster(b) {

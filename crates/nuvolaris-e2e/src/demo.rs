@@ -86,7 +86,10 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let mut out = std::io::stdout();
     let s = run_with(args, &mut out).await?;
     if !s.not_ready.is_empty() {
-        return Err(Error::Check(format!("not Ready: {}", s.not_ready.join(", "))));
+        return Err(Error::Check(format!(
+            "not Ready: {}",
+            s.not_ready.join(", ")
+        )));
     }
     Ok(())
 }
@@ -103,23 +106,57 @@ pub async fn run_with(args: DemoArgs, out: &mut impl Write) -> Result<DemoSummar
         Some(p) => p.clone(),
         None => operator::locate(Profile::Debug)?,
     };
-    let server = ApiServer::start(ServerConfig { addr: args.addr, simulate_workloads: true, ..Default::default() }).await?;
-    let kubeconfig = args.kubeconfig.clone().unwrap_or_else(|| root.join("target").join("demo.kubeconfig"));
+    let server = ApiServer::start(ServerConfig {
+        addr: args.addr,
+        simulate_workloads: true,
+        ..Default::default()
+    })
+    .await?;
+    let kubeconfig = args
+        .kubeconfig
+        .clone()
+        .unwrap_or_else(|| root.join("target").join("demo.kubeconfig"));
     if let Some(dir) = kubeconfig.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
     }
     server.write_kubeconfig(&kubeconfig)?;
-    say(out, format!("embedded API server on {} (workload simulator on)", server.url()));
+    say(
+        out,
+        format!(
+            "embedded API server on {} (workload simulator on)",
+            server.url()
+        ),
+    );
     let client = ku::client_for(&kubeconfig).await?;
     let crds = ku::install_crds(&client, &root.join("crds")).await?;
     if ku::ensure_kind_node(&client).await? {
         say(out, "created node embedded-node labelled nuvolaris.io/kube=kind (the Whisk apihost resolves to localhost as on kind)");
     }
     say(out, format!("installed CRDs: {}", crds.join(", ")));
-    let logs = tempfile::Builder::new().prefix("nuvolaris-demo-").tempdir().map_err(|e| Error::io("create a log directory", e))?;
-    let mut op = OperatorProcess::spawn(&bin, &kubeconfig, logs.path(), &OperatorOpts { name: "operator".into(), ..Default::default() })?;
+    let logs = tempfile::Builder::new()
+        .prefix("nuvolaris-demo-")
+        .tempdir()
+        .map_err(|e| Error::io("create a log directory", e))?;
+    let mut op = OperatorProcess::spawn(
+        &bin,
+        &kubeconfig,
+        logs.path(),
+        &OperatorOpts {
+            name: "operator".into(),
+            ..Default::default()
+        },
+    )?;
     op.wait_ready(Duration::from_secs(60)).await?;
-    say(out, format!("operator running (pid {}, health on {}, log {})", op.pid().unwrap_or(0), op.http_url(), op.log_path().display()));
+    say(
+        out,
+        format!(
+            "operator running (pid {}, health on {}, log {})",
+            op.pid().unwrap_or(0),
+            op.http_url(),
+            op.log_path().display()
+        ),
+    );
 
     let result = apply_and_report(&client, &bin, &root, &args, out).await;
     let mut summary = match result {
@@ -133,7 +170,13 @@ pub async fn run_with(args: DemoArgs, out: &mut impl Write) -> Result<DemoSummar
     summary.kubeconfig = kubeconfig.clone();
     say(out, "");
     say(out, "point kubectl at the embedded server:");
-    say(out, format!("  export KUBECONFIG={}; kubectl get samples,deployments -A", kubeconfig.display()));
+    say(
+        out,
+        format!(
+            "  export KUBECONFIG={}; kubectl get samples,deployments -A",
+            kubeconfig.display()
+        ),
+    );
     if !args.exit_after_apply {
         say(out, "press Ctrl-C to stop");
         wait_for_signal().await;
@@ -142,7 +185,10 @@ pub async fn run_with(args: DemoArgs, out: &mut impl Write) -> Result<DemoSummar
     server.shutdown().await;
     say(out, format!("stopped (operator exit: {st})"));
     if !st.success() {
-        return Err(Error::Check(format!("the operator exited with {st}; log tail:\n{}", op.log_tail(20))));
+        return Err(Error::Check(format!(
+            "the operator exited with {st}; log tail:\n{}",
+            op.log_tail(20)
+        )));
     }
     Ok(summary)
 }
@@ -171,21 +217,39 @@ fn id(doc: &Value) -> String {
     )
 }
 
-async fn apply_and_report(client: &Client, bin: &Path, root: &Path, args: &DemoArgs, out: &mut impl Write) -> Result<DemoSummary> {
-    let dir = args.examples.clone().unwrap_or_else(|| root.join("examples"));
+async fn apply_and_report(
+    client: &Client,
+    bin: &Path,
+    root: &Path,
+    args: &DemoArgs,
+    out: &mut impl Write,
+) -> Result<DemoSummary> {
+    let dir = args
+        .examples
+        .clone()
+        .unwrap_or_else(|| root.join("examples"));
     let mut summary = DemoSummary::default();
     let mut crs = Vec::new();
     let mut prerequisites_done = false;
     for f in example_files(&dir)? {
-        let text = std::fs::read_to_string(&f).map_err(|e| Error::io(format!("read {}", f.display()), e))?;
+        let text = std::fs::read_to_string(&f)
+            .map_err(|e| Error::io(format!("read {}", f.display()), e))?;
         let docs = ku::parse_yaml_stream(&text, &f.display().to_string())?;
         if !prerequisites_done && docs.iter().any(|d| d["kind"] == "Whisk") {
             let pre = root.join("charts-free-kustomize/whisk-prerequisites");
-            let o = std::process::Command::new(bin).arg("kustomize").arg(&pre).output().map_err(|e| Error::io("nuvolaris-operator kustomize", e))?;
+            let o = std::process::Command::new(bin)
+                .arg("kustomize")
+                .arg(&pre)
+                .output()
+                .map_err(|e| Error::io("nuvolaris-operator kustomize", e))?;
             if !o.status.success() {
-                return Err(Error::Command { command: format!("nuvolaris-operator kustomize {}", pre.display()), message: String::from_utf8_lossy(&o.stderr).into_owned() });
+                return Err(Error::Command {
+                    command: format!("nuvolaris-operator kustomize {}", pre.display()),
+                    message: String::from_utf8_lossy(&o.stderr).into_owned(),
+                });
             }
-            let pdocs = ku::parse_yaml_stream(&String::from_utf8_lossy(&o.stdout), "whisk-prerequisites")?;
+            let pdocs =
+                ku::parse_yaml_stream(&String::from_utf8_lossy(&o.stdout), "whisk-prerequisites")?;
             ku::ensure_namespace(client, "nuvolaris").await?;
             for d in &pdocs {
                 if let Some(ns) = d["metadata"]["namespace"].as_str() {
@@ -193,7 +257,13 @@ async fn apply_and_report(client: &Client, bin: &Path, root: &Path, args: &DemoA
                 }
             }
             ku::apply_docs(client, &pdocs, "nuvolaris").await?;
-            say(out, format!("applied charts-free-kustomize/whisk-prerequisites ({} objects)", pdocs.len()));
+            say(
+                out,
+                format!(
+                    "applied charts-free-kustomize/whisk-prerequisites ({} objects)",
+                    pdocs.len()
+                ),
+            );
             prerequisites_done = true;
         }
         for d in &docs {
@@ -203,9 +273,19 @@ async fn apply_and_report(client: &Client, bin: &Path, root: &Path, args: &DemoA
         }
         ku::apply_docs(client, &docs, "default").await?;
         for d in &docs {
-            say(out, format!("applied {} from {}", id(d), f.file_name().and_then(|n| n.to_str()).unwrap_or("")));
+            say(
+                out,
+                format!(
+                    "applied {} from {}",
+                    id(d),
+                    f.file_name().and_then(|n| n.to_str()).unwrap_or("")
+                ),
+            );
             summary.applied.push(id(d));
-            if d["apiVersion"].as_str().is_some_and(|a| a.starts_with("nuvolaris.org/")) {
+            if d["apiVersion"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("nuvolaris.org/"))
+            {
                 crs.push(d.clone());
             }
         }
@@ -214,47 +294,81 @@ async fn apply_and_report(client: &Client, bin: &Path, root: &Path, args: &DemoA
     for d in &crs {
         let kind = d["kind"].as_str().unwrap_or_default();
         let plural = format!("{}s", kind.to_lowercase());
-        let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("nuvolaris.org", "v1", kind), &plural);
+        let ar = ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("nuvolaris.org", "v1", kind),
+            &plural,
+        );
         let ns = d["metadata"]["namespace"].as_str().unwrap_or("default");
         let name = d["metadata"]["name"].as_str().unwrap_or_default();
         let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
         let start = std::time::Instant::now();
-        let res = ku::wait_for(&format!("{kind} {ns}/{name} Ready"), Duration::from_secs(90), || async {
-            let o = ku::get_json(&api, name).await.ok()??;
-            ku::ready_current(&o).then_some(o)
-        })
+        let res = ku::wait_for(
+            &format!("{kind} {ns}/{name} Ready"),
+            Duration::from_secs(90),
+            || async {
+                let o = ku::get_json(&api, name).await.ok()??;
+                ku::ready_current(&o).then_some(o)
+            },
+        )
         .await;
         match res {
             Ok(o) => {
-                let msg = ku::condition(&o, "Ready").and_then(|c| c["message"].as_str().map(String::from)).unwrap_or_default();
-                say(out, format!("{kind} {ns}/{name} Ready after {:.1}s: {msg}", start.elapsed().as_secs_f64()));
+                let msg = ku::condition(&o, "Ready")
+                    .and_then(|c| c["message"].as_str().map(String::from))
+                    .unwrap_or_default();
+                say(
+                    out,
+                    format!(
+                        "{kind} {ns}/{name} Ready after {:.1}s: {msg}",
+                        start.elapsed().as_secs_f64()
+                    ),
+                );
                 summary.ready.push(id(d));
             }
             Err(e) => {
-                let now = ku::get_json(&api, name).await.ok().flatten().unwrap_or_default();
-                let why = format!("{}: {e}; conditions {}", id(d), now.pointer("/status/conditions").cloned().unwrap_or_default());
+                let now = ku::get_json(&api, name)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                let why = format!(
+                    "{}: {e}; conditions {}",
+                    id(d),
+                    now.pointer("/status/conditions")
+                        .cloned()
+                        .unwrap_or_default()
+                );
                 say(out, format!("NOT READY {why}"));
                 summary.not_ready.push(why);
             }
         }
     }
     // what the operator did: its Events
-    let evar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("events.k8s.io", "v1", "Event"), "events");
+    let evar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("events.k8s.io", "v1", "Event"),
+        "events",
+    );
     let evapi: Api<DynamicObject> = Api::all_with(client.clone(), &evar);
     let mut evs = ku::list_json(&evapi, &ListParams::default()).await?;
     evs.sort_by_key(|e| e["eventTime"].as_str().unwrap_or("").to_string());
     say(out, "");
-    say(out, format!("what the operator did ({} Events):", evs.len()));
+    say(
+        out,
+        format!("what the operator did ({} Events):", evs.len()),
+    );
     for e in &evs {
-        say(out, format!(
-            "  {:<8} {:<12} {}/{} {}: {}",
-            e["type"].as_str().unwrap_or(""),
-            e["reason"].as_str().unwrap_or(""),
-            e["regarding"]["kind"].as_str().unwrap_or(""),
-            e["regarding"]["name"].as_str().unwrap_or(""),
-            e["action"].as_str().unwrap_or(""),
-            e["note"].as_str().unwrap_or("")
-        ));
+        say(
+            out,
+            format!(
+                "  {:<8} {:<12} {}/{} {}: {}",
+                e["type"].as_str().unwrap_or(""),
+                e["reason"].as_str().unwrap_or(""),
+                e["regarding"]["kind"].as_str().unwrap_or(""),
+                e["regarding"]["name"].as_str().unwrap_or(""),
+                e["action"].as_str().unwrap_or(""),
+                e["note"].as_str().unwrap_or("")
+            ),
+        );
     }
     summary.events = evs.len();
     // the objects it applied (they carry the inventory label)
@@ -272,8 +386,17 @@ async fn apply_and_report(client: &Client, bin: &Path, root: &Path, args: &DemoA
     for (g, v, k, p) in kinds {
         let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(g, v, k), p);
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
-        for o in ku::list_json(&api, &ListParams::default().labels("applyset.kubernetes.io/part-of")).await? {
-            let mut line = format!("{k} {}/{}", o["metadata"]["namespace"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or(""));
+        for o in ku::list_json(
+            &api,
+            &ListParams::default().labels("applyset.kubernetes.io/part-of"),
+        )
+        .await?
+        {
+            let mut line = format!(
+                "{k} {}/{}",
+                o["metadata"]["namespace"].as_str().unwrap_or(""),
+                o["metadata"]["name"].as_str().unwrap_or("")
+            );
             if let Some(r) = o.pointer("/status/readyReplicas") {
                 line.push_str(&format!(" (ready replicas {r})"));
             }

@@ -18,8 +18,8 @@
 //! Kubernetes helpers shared by the scenarios, the demo and the benchmarks.
 
 use crate::{Error, Result};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::discovery::Scope;
@@ -54,14 +54,14 @@ pub async fn client_for(kubeconfig: &Path) -> Result<Client> {
         what: kubeconfig.display().to_string(),
         message: e.to_string(),
     })?;
-    let cfg =
-        kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
-            .await
-            .map_err(|e| Error::Parse {
-                what: kubeconfig.display().to_string(),
-                message: e.to_string(),
-            })?;
-    Client::try_from(cfg).map_err(|e| Error::kube(format!("client for {}", kubeconfig.display()), e))
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+        .await
+        .map_err(|e| Error::Parse {
+            what: kubeconfig.display().to_string(),
+            message: e.to_string(),
+        })?;
+    Client::try_from(cfg)
+        .map_err(|e| Error::kube(format!("client for {}", kubeconfig.display()), e))
 }
 
 /// Polls `f` every 50 ms until it returns `Some`, failing after `timeout`.
@@ -163,7 +163,10 @@ pub async fn install_crds(client: &Client, dir: &Path) -> Result<Vec<String>> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     let mut names = Vec::new();
     for doc in read_crds(dir)? {
-        let name = doc["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let name = doc["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let pp = PatchParams::apply(FIELD_MANAGER).force();
         retry(|| async { api.patch(&name, &pp, &Patch::Apply(&doc)).await })
             .await
@@ -272,13 +275,18 @@ pub async fn events(client: &Client, ns: &str, name: Option<&str>) -> Result<Vec
     let all = list_json(&api, &ListParams::default()).await?;
     Ok(all
         .into_iter()
-        .filter(|e| name.is_none_or(|n| e.pointer("/regarding/name").and_then(Value::as_str) == Some(n)))
+        .filter(|e| {
+            name.is_none_or(|n| e.pointer("/regarding/name").and_then(Value::as_str) == Some(n))
+        })
         .collect())
 }
 
 /// The Deployment API of a namespace (untyped).
 pub fn deployments(client: &Client, ns: &str) -> Api<DynamicObject> {
-    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("apps", "v1", "Deployment"), "deployments");
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("apps", "v1", "Deployment"),
+        "deployments",
+    );
     Api::namespaced_with(client.clone(), ns, &ar)
 }
 
@@ -300,8 +308,8 @@ pub fn sample(name: &str, ns: &str, count: i64) -> Value {
 /// Creates a Sample (retrying transient errors; an existing one is fine).
 pub async fn create_sample(client: &Client, ns: &str, name: &str, count: i64) -> Result<()> {
     let api = samples(client, ns);
-    let obj: DynamicObject = serde_json::from_value(sample(name, ns, count))
-        .map_err(|e| Error::Check(e.to_string()))?;
+    let obj: DynamicObject =
+        serde_json::from_value(sample(name, ns, count)).map_err(|e| Error::Check(e.to_string()))?;
     match retry(|| async { api.create(&PostParams::default(), &obj).await }).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(s)) if s.code == 409 && s.reason == "AlreadyExists" => Ok(()),
@@ -313,10 +321,13 @@ pub async fn create_sample(client: &Client, ns: &str, name: &str, count: i64) ->
 pub async fn set_count(client: &Client, ns: &str, name: &str, count: i64) -> Result<()> {
     let api = samples(client, ns);
     let patch = json!({"spec": {"count": count}});
-    retry(|| async { api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await })
-        .await
-        .map(|_| ())
-        .map_err(|e| Error::kube(format!("patch Sample {ns}/{name} count={count}"), e))
+    retry(|| async {
+        api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+    })
+    .await
+    .map(|_| ())
+    .map_err(|e| Error::kube(format!("patch Sample {ns}/{name} count={count}"), e))
 }
 
 /// Deletes an object (already gone is fine).
@@ -329,17 +340,27 @@ pub async fn delete(api: &Api<DynamicObject>, name: &str) -> Result<()> {
 }
 
 /// Waits until Sample `name` is Ready for its generation and its Deployment has `count` replicas.
-pub async fn wait_sample_ready(client: &Client, ns: &str, name: &str, count: i64, timeout: Duration) -> Result<Value> {
+pub async fn wait_sample_ready(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    count: i64,
+    timeout: Duration,
+) -> Result<Value> {
     let s = samples(client, ns);
     let d = deployments(client, ns);
-    wait_for(&format!("Sample {ns}/{name} Ready with {count} replicas"), timeout, || async {
-        let obj = get_json(&s, name).await.ok()??;
-        let dep = get_json(&d, &format!("{name}-demo-deploy")).await.ok()??;
-        (ready_current(&obj)
-            && obj.pointer("/spec/count").and_then(Value::as_i64) == Some(count)
-            && dep.pointer("/spec/replicas").and_then(Value::as_i64) == Some(count))
-        .then_some(obj)
-    })
+    wait_for(
+        &format!("Sample {ns}/{name} Ready with {count} replicas"),
+        timeout,
+        || async {
+            let obj = get_json(&s, name).await.ok()??;
+            let dep = get_json(&d, &format!("{name}-demo-deploy")).await.ok()??;
+            (ready_current(&obj)
+                && obj.pointer("/spec/count").and_then(Value::as_i64) == Some(count)
+                && dep.pointer("/spec/replicas").and_then(Value::as_i64) == Some(count))
+            .then_some(obj)
+        },
+    )
     .await
 }
 

@@ -27,7 +27,10 @@ use std::process::ExitCode;
 
 /// Command line of `nuvolaris-e2e`.
 #[derive(Debug, Parser)]
-#[command(name = "nuvolaris-e2e", about = "End-to-end suite, demo and benchmarks of the Nuvolaris operator")]
+#[command(
+    name = "nuvolaris-e2e",
+    about = "End-to-end suite, demo and benchmarks of the Nuvolaris operator"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -59,12 +62,23 @@ enum Cmd {
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .try_init();
     match Cli::parse().command {
-        Cmd::E2e { backend, scenario, operator_bin, kubeconfig } => {
-            let opts = BackendOpts { operator_bin, kubeconfig, ..Default::default() };
+        Cmd::E2e {
+            backend,
+            scenario,
+            operator_bin,
+            kubeconfig,
+        } => {
+            let opts = BackendOpts {
+                operator_bin,
+                kubeconfig,
+                ..Default::default()
+            };
             let b = match Backend::start(backend, opts).await {
                 Ok(b) => b,
                 Err(e) => {
@@ -76,7 +90,11 @@ async fn main() -> ExitCode {
             let report = run_all(&b, filter).await;
             b.shutdown().await;
             println!("{report}");
-            if report.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if report.success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Cmd::Demo(args) => match demo::run(args).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -90,8 +90,15 @@ pub fn build(profile: Profile) -> Result<PathBuf> {
             }
         }
     }
-    let dir = if profile == Profile::Release { "release" } else { "debug" };
-    let fallback = crate::workspace_root().join("target").join(dir).join("nuvolaris-operator");
+    let dir = if profile == Profile::Release {
+        "release"
+    } else {
+        "debug"
+    };
+    let fallback = crate::workspace_root()
+        .join("target")
+        .join(dir)
+        .join("nuvolaris-operator");
     if fallback.is_file() {
         return Ok(fallback);
     }
@@ -104,8 +111,8 @@ pub fn build(profile: Profile) -> Result<PathBuf> {
 
 /// A free loopback port (bound then released; fine for tests).
 pub fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| Error::io("bind 127.0.0.1:0", e))?;
+    let l =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("bind 127.0.0.1:0", e))?;
     l.local_addr()
         .map(|a| a.port())
         .map_err(|e| Error::io("local address", e))
@@ -140,13 +147,25 @@ pub struct OperatorProcess {
 
 impl OperatorProcess {
     /// Starts `bin run --kubeconfig K --http-addr 127.0.0.1:PORT ...`, logging to `log_dir`.
-    pub fn spawn(bin: &Path, kubeconfig: &Path, log_dir: &Path, opts: &OperatorOpts) -> Result<Self> {
+    pub fn spawn(
+        bin: &Path,
+        kubeconfig: &Path,
+        log_dir: &Path,
+        opts: &OperatorOpts,
+    ) -> Result<Self> {
         let port = free_port()?;
         let http = SocketAddr::from(([127, 0, 0, 1], port));
-        let name = if opts.name.is_empty() { "operator".to_string() } else { opts.name.clone() };
+        let name = if opts.name.is_empty() {
+            "operator".to_string()
+        } else {
+            opts.name.clone()
+        };
         let log = log_dir.join(format!("{name}-{port}.log"));
-        let file = std::fs::File::create(&log).map_err(|e| Error::io(format!("create {}", log.display()), e))?;
-        let file2 = file.try_clone().map_err(|e| Error::io(format!("dup {}", log.display()), e))?;
+        let file = std::fs::File::create(&log)
+            .map_err(|e| Error::io(format!("create {}", log.display()), e))?;
+        let file2 = file
+            .try_clone()
+            .map_err(|e| Error::io(format!("dup {}", log.display()), e))?;
         let mut cmd = Command::new(bin);
         cmd.arg("run")
             .arg("--kubeconfig")
@@ -154,7 +173,11 @@ impl OperatorProcess {
             .arg("--http-addr")
             .arg(http.to_string())
             .args(&opts.extra_args)
-            .env("RUST_LOG", std::env::var("NUVOLARIS_E2E_OPERATOR_LOG").unwrap_or_else(|_| "info,kube=warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("NUVOLARIS_E2E_OPERATOR_LOG")
+                    .unwrap_or_else(|_| "info,kube=warn".into()),
+            )
             .env_remove("KUBECONFIG")
             .env_remove("NUVOLARIS_HTTP_ADDR")
             .env_remove("NUVOLARIS_LEADER_ELECT")
@@ -177,7 +200,13 @@ impl OperatorProcess {
         let child = cmd
             .spawn()
             .map_err(|e| Error::io(format!("start {}", bin.display()), e))?;
-        Ok(OperatorProcess { name, child, http, log, exit: None })
+        Ok(OperatorProcess {
+            name,
+            child,
+            http,
+            log,
+            exit: None,
+        })
     }
 
     /// Base URL of the HTTP endpoints.
@@ -223,9 +252,15 @@ impl OperatorProcess {
             .timeout(Duration::from_secs(5))
             .send()
             .await
-            .map_err(|e| Error::Http { what: url.clone(), source: e })?;
+            .map_err(|e| Error::Http {
+                what: url.clone(),
+                source: e,
+            })?;
         let code = resp.status().as_u16();
-        let body = resp.text().await.map_err(|e| Error::Http { what: url, source: e })?;
+        let body = resp.text().await.map_err(|e| Error::Http {
+            what: url,
+            source: e,
+        })?;
         Ok((code, body))
     }
 
@@ -250,7 +285,11 @@ impl OperatorProcess {
             }
             if start.elapsed() > timeout {
                 return Err(Error::Timeout {
-                    what: format!("operator {} {path} (log tail:\n{})", self.name, self.log_tail(20)),
+                    what: format!(
+                        "operator {} {path} (log tail:\n{})",
+                        self.name,
+                        self.log_tail(20)
+                    ),
                     secs: timeout.as_secs_f64(),
                 });
             }
@@ -260,14 +299,19 @@ impl OperatorProcess {
 
     /// Sends a signal with `kill -SIG pid`.
     fn signal(&self, sig: &str) -> Result<()> {
-        let Some(pid) = self.child.id() else { return Ok(()) };
+        let Some(pid) = self.child.id() else {
+            return Ok(());
+        };
         let st = std::process::Command::new("kill")
             .arg(format!("-{sig}"))
             .arg(pid.to_string())
             .status()
             .map_err(|e| Error::io("run kill", e))?;
         if !st.success() {
-            return Err(Error::Command { command: format!("kill -{sig} {pid}"), message: st.to_string() });
+            return Err(Error::Command {
+                command: format!("kill -{sig} {pid}"),
+                message: st.to_string(),
+            });
         }
         Ok(())
     }
@@ -338,5 +382,8 @@ fn clock_ticks() -> f64 {
 
 /// Lines of a log that show a panic.
 pub fn panics(log: &str) -> Vec<String> {
-    log.lines().filter(|l| l.contains("panicked")).map(String::from).collect()
+    log.lines()
+        .filter(|l| l.contains("panicked"))
+        .map(String::from)
+        .collect()
 }

@@ -56,7 +56,10 @@ pub struct Report {
 impl Report {
     /// Number of passed scenarios.
     pub fn passed(&self) -> usize {
-        self.results.iter().filter(|r| r.outcome == Outcome::Passed).count()
+        self.results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Passed)
+            .count()
     }
 
     /// The failed scenarios.
@@ -83,9 +86,19 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let w = self.results.iter().map(|r| r.name.len()).max().unwrap_or(8).max(8);
+        let w = self
+            .results
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(8)
+            .max(8);
         writeln!(f, "backend: {}", self.backend)?;
-        writeln!(f, "{:<w$}  {:<6}  {:>8}  details", "SCENARIO", "RESULT", "TIME")?;
+        writeln!(
+            f,
+            "{:<w$}  {:<6}  {:>8}  details",
+            "SCENARIO", "RESULT", "TIME"
+        )?;
         for r in &self.results {
             let (res, why) = match &r.outcome {
                 Outcome::Passed => ("pass", r.notes.join("; ")),
@@ -93,7 +106,14 @@ impl fmt::Display for Report {
                 Outcome::NotApplicable(m) => ("n/a", m.clone()),
             };
             let why = why.replace('\n', "\n    ");
-            writeln!(f, "{:<w$}  {:<6}  {:>7.1}s  {}", r.name, res, r.duration.as_secs_f64(), why)?;
+            writeln!(
+                f,
+                "{:<w$}  {:<6}  {:>7.1}s  {}",
+                r.name,
+                res,
+                r.duration.as_secs_f64(),
+                why
+            )?;
         }
         write!(
             f,

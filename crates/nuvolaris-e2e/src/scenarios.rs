@@ -76,7 +76,10 @@ pub static SCENARIOS: &[Scenario] = &[
 
 /// Runs the scenarios whose name is in `filter` (all when `None`); unknown names fail.
 pub async fn run_all(backend: &Backend, filter: Option<&[String]>) -> Report {
-    let mut report = Report { backend: backend.kind.to_string(), results: Vec::new() };
+    let mut report = Report {
+        backend: backend.kind.to_string(),
+        results: Vec::new(),
+    };
     if let Some(names) = filter {
         for n in names {
             if !SCENARIOS.iter().any(|s| s.name == n) {
@@ -84,7 +87,11 @@ pub async fn run_all(backend: &Backend, filter: Option<&[String]>) -> Report {
                     name: n.clone(),
                     outcome: Outcome::Failed(format!(
                         "no such scenario (known: {})",
-                        SCENARIOS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                        SCENARIOS
+                            .iter()
+                            .map(|s| s.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                     duration: Duration::ZERO,
                     notes: Vec::new(),
@@ -103,10 +110,18 @@ pub async fn run_all(backend: &Backend, filter: Option<&[String]>) -> Report {
             Ok(Ok(Done::Passed(n))) => (Outcome::Passed, n),
             Ok(Ok(Done::NotApplicable(why))) => (Outcome::NotApplicable(why), Vec::new()),
             Ok(Err(e)) => (Outcome::Failed(e.to_string()), Vec::new()),
-            Err(_) => (Outcome::Failed(format!("did not finish within {}s", s.timeout.as_secs())), Vec::new()),
+            Err(_) => (
+                Outcome::Failed(format!("did not finish within {}s", s.timeout.as_secs())),
+                Vec::new(),
+            ),
         };
         eprintln!("    {:?} in {:.1}s", outcome, start.elapsed().as_secs_f64());
-        report.results.push(ScenarioResult { name: s.name.to_string(), outcome, duration: start.elapsed(), notes });
+        report.results.push(ScenarioResult {
+            name: s.name.to_string(),
+            outcome,
+            duration: start.elapsed(),
+            notes,
+        });
     }
     report
 }
@@ -124,7 +139,10 @@ async fn start_operator(b: &Backend, opts: OperatorOpts) -> Result<Option<Operat
 }
 
 fn opts(name: &str) -> OperatorOpts {
-    OperatorOpts { name: name.into(), ..Default::default() }
+    OperatorOpts {
+        name: name.into(),
+        ..Default::default()
+    }
 }
 
 async fn setup(b: &Backend, ns: &str) -> Result<Client> {
@@ -137,10 +155,19 @@ async fn setup(b: &Backend, ns: &str) -> Result<Client> {
 fn check_alive(p: &mut Option<OperatorProcess>) -> Result<()> {
     if let Some(p) = p {
         if let Some(st) = p.exited() {
-            return Err(Error::Check(format!("operator {} exited with {st}; log tail:\n{}", p.name, p.log_tail(20))));
+            return Err(Error::Check(format!(
+                "operator {} exited with {st}; log tail:\n{}",
+                p.name,
+                p.log_tail(20)
+            )));
         }
         let panics = crate::operator::panics(&p.logs());
-        ensure!(panics.is_empty(), "operator {} panicked: {}", p.name, panics.join("\n"));
+        ensure!(
+            panics.is_empty(),
+            "operator {} panicked: {}",
+            p.name,
+            panics.join("\n")
+        );
     }
     Ok(())
 }
@@ -154,8 +181,14 @@ fn process_scenario_na(b: &Backend) -> Option<Done> {
 fn crds(b: &Backend) -> BoxFuture<'_, Result<Done>> {
     Box::pin(async move {
         let names = ku::install_crds(&b.client, &crate::workspace_root().join("crds")).await?;
-        ensure!(names.iter().any(|n| n == "samples.nuvolaris.org"), "crds/ has no samples.nuvolaris.org: {names:?}");
-        ensure!(names.iter().any(|n| n == "whisks.nuvolaris.org"), "crds/ has no whisks.nuvolaris.org: {names:?}");
+        ensure!(
+            names.iter().any(|n| n == "samples.nuvolaris.org"),
+            "crds/ has no samples.nuvolaris.org: {names:?}"
+        );
+        ensure!(
+            names.iter().any(|n| n == "whisks.nuvolaris.org"),
+            "crds/ has no whisks.nuvolaris.org: {names:?}"
+        );
         ku::ensure_namespace(&b.client, "e2e-crds").await?;
         for ar in [ku::sample_resource(), ku::whisk_resource()] {
             let api: Api<DynamicObject> = Api::namespaced_with(b.client.clone(), "e2e-crds", &ar);
@@ -163,7 +196,10 @@ fn crds(b: &Backend) -> BoxFuture<'_, Result<Done>> {
                 .await
                 .map_err(|e| Error::kube(format!("list {} (is the CRD served?)", ar.plural), e))?;
         }
-        Ok(Done::Passed(vec![format!("{} CRDs established", names.len())]))
+        Ok(Done::Passed(vec![format!(
+            "{} CRDs established",
+            names.len()
+        )]))
     })
 }
 
@@ -179,47 +215,113 @@ fn sample_lifecycle(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         ku::create_sample(&c, ns, "obj", 2).await?;
         let s = ku::wait_sample_ready(&c, ns, "obj", 2, T_READY).await?;
         notes.push(format!("Ready after {:.2}s", t0.elapsed().as_secs_f64()));
-        let d = ku::get_json(&deps, "obj-demo-deploy").await?.ok_or_else(|| Error::Check("obj-demo-deploy missing".into()))?;
+        let d = ku::get_json(&deps, "obj-demo-deploy")
+            .await?
+            .ok_or_else(|| Error::Check("obj-demo-deploy missing".into()))?;
         let owner = &d["metadata"]["ownerReferences"][0];
-        ensure!(owner["kind"] == "Sample" && owner["name"] == "obj" && owner["controller"] == true && owner["uid"] == s["metadata"]["uid"],
-            "ownerReference of obj-demo-deploy is not the Sample as controller: {owner}");
-        for (k, v) in [("app.kubernetes.io/instance", "obj"), ("app.kubernetes.io/managed-by", "nuvolaris-operator")] {
-            ensure!(d["metadata"]["labels"][k] == v, "label {k}={v} missing on the Deployment: {}", d["metadata"]["labels"]);
+        ensure!(
+            owner["kind"] == "Sample"
+                && owner["name"] == "obj"
+                && owner["controller"] == true
+                && owner["uid"] == s["metadata"]["uid"],
+            "ownerReference of obj-demo-deploy is not the Sample as controller: {owner}"
+        );
+        for (k, v) in [
+            ("app.kubernetes.io/instance", "obj"),
+            ("app.kubernetes.io/managed-by", "nuvolaris-operator"),
+        ] {
+            ensure!(
+                d["metadata"]["labels"][k] == v,
+                "label {k}={v} missing on the Deployment: {}",
+                d["metadata"]["labels"]
+            );
         }
-        for (k, v) in [("app.kubernetes.io/instance", "obj"), ("app.kubernetes.io/managed-by", "nuvolaris-operator"), ("app", "nginx")] {
-            ensure!(d["spec"]["template"]["metadata"]["labels"][k] == v, "label {k}={v} missing on the pod template: {}", d["spec"]["template"]["metadata"]["labels"]);
+        for (k, v) in [
+            ("app.kubernetes.io/instance", "obj"),
+            ("app.kubernetes.io/managed-by", "nuvolaris-operator"),
+            ("app", "nginx"),
+        ] {
+            ensure!(
+                d["spec"]["template"]["metadata"]["labels"][k] == v,
+                "label {k}={v} missing on the pod template: {}",
+                d["spec"]["template"]["metadata"]["labels"]
+            );
         }
-        ensure!(d["spec"]["selector"]["matchLabels"]["app"] == "nginx", "selector lacks app=nginx: {}", d["spec"]["selector"]);
-        ensure!(d["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] == "obj", "selector lacks the instance label: {}", d["spec"]["selector"]);
-        let msg = s.pointer("/status/sample_create/message").and_then(Value::as_str).unwrap_or_default();
-        ensure!(msg.contains("deployment.apps/obj-demo-deploy"), "status.sample_create.message is {msg:?}");
+        ensure!(
+            d["spec"]["selector"]["matchLabels"]["app"] == "nginx",
+            "selector lacks app=nginx: {}",
+            d["spec"]["selector"]
+        );
+        ensure!(
+            d["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] == "obj",
+            "selector lacks the instance label: {}",
+            d["spec"]["selector"]
+        );
+        let msg = s
+            .pointer("/status/sample_create/message")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        ensure!(
+            msg.contains("deployment.apps/obj-demo-deploy"),
+            "status.sample_create.message is {msg:?}"
+        );
 
         // steady state: no writes to the Sample or its Deployment
-        let (srv, drv) = (s["metadata"]["resourceVersion"].clone(), d["metadata"]["resourceVersion"].clone());
+        let (srv, drv) = (
+            s["metadata"]["resourceVersion"].clone(),
+            d["metadata"]["resourceVersion"].clone(),
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
         let s2 = ku::get_json(&samples, "obj").await?.unwrap_or_default();
-        let d2 = ku::get_json(&deps, "obj-demo-deploy").await?.unwrap_or_default();
-        ensure!(s2["metadata"]["resourceVersion"] == srv && d2["metadata"]["resourceVersion"] == drv,
-            "steady state wrote: Sample rv {srv} -> {}, Deployment rv {drv} -> {}", s2["metadata"]["resourceVersion"], d2["metadata"]["resourceVersion"]);
+        let d2 = ku::get_json(&deps, "obj-demo-deploy")
+            .await?
+            .unwrap_or_default();
+        ensure!(
+            s2["metadata"]["resourceVersion"] == srv && d2["metadata"]["resourceVersion"] == drv,
+            "steady state wrote: Sample rv {srv} -> {}, Deployment rv {drv} -> {}",
+            s2["metadata"]["resourceVersion"],
+            d2["metadata"]["resourceVersion"]
+        );
 
         // 2 -> 5
         let t1 = Instant::now();
         ku::set_count(&c, ns, "obj", 5).await?;
         ku::wait_sample_ready(&c, ns, "obj", 5, T_READY).await?;
-        notes.push(format!("2->5 Ready after {:.2}s", t1.elapsed().as_secs_f64()));
+        notes.push(format!(
+            "2->5 Ready after {:.2}s",
+            t1.elapsed().as_secs_f64()
+        ));
 
         // drift: someone scales to 7, the operator puts 5 back
         let scale = json!({"spec": {"replicas": 7}});
-        let pp = PatchParams { field_manager: Some("kubectl-scale".into()), ..Default::default() };
-        let patched = retry(|| async { deps.patch("obj-demo-deploy", &pp, &Patch::Merge(&scale)).await }).await.map_err(|e| Error::kube("scale obj-demo-deploy to 7", e))?;
-        ensure!(ku::to_json(&patched)["spec"]["replicas"] == 7, "the manual scale did not apply");
-        let t2 = Instant::now();
-        wait_for("obj-demo-deploy reverted to 5 replicas", T_READY, || async {
-            let d = ku::get_json(&deps, "obj-demo-deploy").await.ok()??;
-            (d["spec"]["replicas"] == 5).then_some(())
+        let pp = PatchParams {
+            field_manager: Some("kubectl-scale".into()),
+            ..Default::default()
+        };
+        let patched = retry(|| async {
+            deps.patch("obj-demo-deploy", &pp, &Patch::Merge(&scale))
+                .await
         })
+        .await
+        .map_err(|e| Error::kube("scale obj-demo-deploy to 7", e))?;
+        ensure!(
+            ku::to_json(&patched)["spec"]["replicas"] == 7,
+            "the manual scale did not apply"
+        );
+        let t2 = Instant::now();
+        wait_for(
+            "obj-demo-deploy reverted to 5 replicas",
+            T_READY,
+            || async {
+                let d = ku::get_json(&deps, "obj-demo-deploy").await.ok()??;
+                (d["spec"]["replicas"] == 5).then_some(())
+            },
+        )
         .await?;
-        notes.push(format!("drift 7->5 reverted after {:.2}s", t2.elapsed().as_secs_f64()));
+        notes.push(format!(
+            "drift 7->5 reverted after {:.2}s",
+            t2.elapsed().as_secs_f64()
+        ));
 
         // delete: the Deployment goes before the Sample
         ku::delete(&samples, "obj").await?;
@@ -232,13 +334,23 @@ fn sample_lifecycle(b: &Backend) -> BoxFuture<'_, Result<Done>> {
                 dep_gone_first = dep_gone_first || s_left;
             }
             if !s_left {
-                ensure!(!d_left, "the Sample was gone while its Deployment was still there");
+                ensure!(
+                    !d_left,
+                    "the Sample was gone while its Deployment was still there"
+                );
                 break;
             }
-            ensure!(t3.elapsed() < T_READY, "Sample obj not deleted within {}s", T_READY.as_secs());
+            ensure!(
+                t3.elapsed() < T_READY,
+                "Sample obj not deleted within {}s",
+                T_READY.as_secs()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        notes.push(format!("deleted after {:.2}s (Deployment seen gone before the Sample: {dep_gone_first})", t3.elapsed().as_secs_f64()));
+        notes.push(format!(
+            "deleted after {:.2}s (Deployment seen gone before the Sample: {dep_gone_first})",
+            t3.elapsed().as_secs_f64()
+        ));
         check_alive(&mut op)?;
         Ok(Done::Passed(notes))
     })
@@ -260,20 +372,33 @@ fn cleanup_after_downtime(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         if let Some(p) = op.as_mut() {
             let t = Instant::now();
             let st = p.terminate(Duration::from_secs(12)).await?;
-            ensure!(st.success(), "operator exited with {st} after SIGTERM; log tail:\n{}", p.log_tail(10));
+            ensure!(
+                st.success(),
+                "operator exited with {st} after SIGTERM; log tail:\n{}",
+                p.log_tail(10)
+            );
             notes.push(format!("SIGTERM exit in {:.2}s", t.elapsed().as_secs_f64()));
         }
         ku::delete(&samples, "down").await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let s = ku::get_json(&samples, "down").await?;
-        ensure!(s.as_ref().is_some_and(|s| s["metadata"]["deletionTimestamp"].is_string()),
-            "with the operator down the Sample should wait on its finalizer, got {s:?}");
-        ensure!(ku::get_json(&deps, "down-demo-deploy").await?.is_some(), "the Deployment went away without the operator");
+        ensure!(
+            s.as_ref()
+                .is_some_and(|s| s["metadata"]["deletionTimestamp"].is_string()),
+            "with the operator down the Sample should wait on its finalizer, got {s:?}"
+        );
+        ensure!(
+            ku::get_json(&deps, "down-demo-deploy").await?.is_some(),
+            "the Deployment went away without the operator"
+        );
         let t = Instant::now();
         let mut op2 = start_operator(b, opts("downtime-2")).await?;
         ku::wait_gone(&samples, "down", T_READY).await?;
         ku::wait_gone(&deps, "down-demo-deploy", T_READY).await?;
-        notes.push(format!("cleaned up {:.2}s after the restart", t.elapsed().as_secs_f64()));
+        notes.push(format!(
+            "cleaned up {:.2}s after the restart",
+            t.elapsed().as_secs_f64()
+        ));
         check_alive(&mut op2)?;
         Ok(Done::Passed(notes))
     })
@@ -287,10 +412,16 @@ fn conflict(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         let samples = ku::samples(&c, ns);
         // the foreign controller: a ConfigMap that exists (so garbage collection keeps its dependent)
         let cms: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(c.clone(), ns);
-        let cm: k8s_openapi::api::core::v1::ConfigMap = serde_json::from_value(json!({"metadata": {"name": "someone-else"}})).map_err(|e| Error::Check(e.to_string()))?;
+        let cm: k8s_openapi::api::core::v1::ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": "someone-else"}}))
+                .map_err(|e| Error::Check(e.to_string()))?;
         let cm = match retry(|| async { cms.create(&PostParams::default(), &cm).await }).await {
             Ok(cm) => cm,
-            Err(kube::Error::Api(s)) if s.code == 409 => retry(|| async { cms.get("someone-else").await }).await.map_err(|e| Error::kube("get cm/someone-else", e))?,
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                retry(|| async { cms.get("someone-else").await })
+                    .await
+                    .map_err(|e| Error::kube("get cm/someone-else", e))?
+            }
             Err(e) => return Err(Error::kube("create cm/someone-else", e)),
         };
         let foreign: Deployment = serde_json::from_value(json!({
@@ -300,7 +431,10 @@ fn conflict(b: &Backend) -> BoxFuture<'_, Result<Done>> {
                 "template": {"metadata": {"labels": {"app": "someone-else"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}
         })).map_err(|e| Error::Check(e.to_string()))?;
         let dapi: Api<Deployment> = Api::namespaced(c.clone(), ns);
-        let pp = PostParams { field_manager: Some("someone-else".into()), ..Default::default() };
+        let pp = PostParams {
+            field_manager: Some("someone-else".into()),
+            ..Default::default()
+        };
         match retry(|| async { dapi.create(&pp, &foreign).await }).await {
             Ok(_) => {}
             Err(kube::Error::Api(s)) if s.code == 409 => {}
@@ -308,32 +442,70 @@ fn conflict(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         }
         let mut op = start_operator(b, opts("conflict")).await?;
         ku::create_sample(&c, ns, "taken", 3).await?;
-        let s = wait_for("Sample taken Ready=False reason Conflict", T_READY, || async {
-            let s = ku::get_json(&samples, "taken").await.ok()??;
-            (ku::ready_reason(&s).as_deref() == Some("Conflict")
-                && ku::condition(&s, "Ready").is_some_and(|c| c["status"] == "False"))
-            .then_some(s)
-        })
+        let s = wait_for(
+            "Sample taken Ready=False reason Conflict",
+            T_READY,
+            || async {
+                let s = ku::get_json(&samples, "taken").await.ok()??;
+                (ku::ready_reason(&s).as_deref() == Some("Conflict")
+                    && ku::condition(&s, "Ready").is_some_and(|c| c["status"] == "False"))
+                .then_some(s)
+            },
+        )
         .await?;
-        let d = ku::get_json(&deps, "taken-demo-deploy").await?.unwrap_or_default();
-        ensure!(d["spec"]["replicas"] == 1, "the foreign Deployment was scaled: {}", d["spec"]["replicas"]);
-        let owners = d["metadata"]["ownerReferences"].as_array().cloned().unwrap_or_default();
-        ensure!(owners.len() == 1 && owners[0]["kind"] == "ConfigMap", "the foreign Deployment's ownerReferences changed: {owners:?}");
-        let managers: Vec<String> = d["metadata"]["managedFields"].as_array().map(|m| m.iter().filter_map(|e| e["manager"].as_str().map(String::from)).collect()).unwrap_or_default();
-        ensure!(!managers.iter().any(|m| m == "nuvolaris-operator"), "the operator wrote the foreign Deployment: managers {managers:?}");
-        let evs = wait_for("a Warning Event about the conflict", Duration::from_secs(20), || async {
-            let evs = ku::events(&c, ns, Some("taken")).await.ok()?;
-            let w: Vec<Value> = evs.into_iter().filter(|e| e["type"] == "Warning").collect();
-            (!w.is_empty()).then_some(w)
-        })
+        let d = ku::get_json(&deps, "taken-demo-deploy")
+            .await?
+            .unwrap_or_default();
+        ensure!(
+            d["spec"]["replicas"] == 1,
+            "the foreign Deployment was scaled: {}",
+            d["spec"]["replicas"]
+        );
+        let owners = d["metadata"]["ownerReferences"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        ensure!(
+            owners.len() == 1 && owners[0]["kind"] == "ConfigMap",
+            "the foreign Deployment's ownerReferences changed: {owners:?}"
+        );
+        let managers: Vec<String> = d["metadata"]["managedFields"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|e| e["manager"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ensure!(
+            !managers.iter().any(|m| m == "nuvolaris-operator"),
+            "the operator wrote the foreign Deployment: managers {managers:?}"
+        );
+        let evs = wait_for(
+            "a Warning Event about the conflict",
+            Duration::from_secs(20),
+            || async {
+                let evs = ku::events(&c, ns, Some("taken")).await.ok()?;
+                let w: Vec<Value> = evs.into_iter().filter(|e| e["type"] == "Warning").collect();
+                (!w.is_empty()).then_some(w)
+            },
+        )
         .await?;
         let reasons: Vec<&str> = evs.iter().filter_map(|e| e["reason"].as_str()).collect();
         ku::delete(&samples, "taken").await?;
         ku::wait_gone(&samples, "taken", T_READY).await?;
-        ensure!(ku::get_json(&deps, "taken-demo-deploy").await?.is_some(), "deleting the Sample deleted the foreign Deployment");
+        ensure!(
+            ku::get_json(&deps, "taken-demo-deploy").await?.is_some(),
+            "deleting the Sample deleted the foreign Deployment"
+        );
         check_alive(&mut op)?;
-        let msg = ku::condition(&s, "Ready").map(|c| c["message"].to_string()).unwrap_or_default();
-        Ok(Done::Passed(vec![format!("Warning reasons {reasons:?}"), format!("message {msg}")]))
+        let msg = ku::condition(&s, "Ready")
+            .map(|c| c["message"].to_string())
+            .unwrap_or_default();
+        Ok(Done::Passed(vec![
+            format!("Warning reasons {reasons:?}"),
+            format!("message {msg}"),
+        ]))
     })
 }
 
@@ -344,18 +516,24 @@ fn invalid_spec(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         let ns = "e2e-invalid-spec";
         let c = setup(b, ns).await?;
         let crds: Api<CustomResourceDefinition> = Api::all(c.clone());
-        let original = retry(|| async { crds.get("samples.nuvolaris.org").await }).await.map_err(|e| Error::kube("get CRD samples", e))?;
+        let original = retry(|| async { crds.get("samples.nuvolaris.org").await })
+            .await
+            .map_err(|e| Error::kube("get CRD samples", e))?;
         let mut loose = original.clone();
-        let permissive: Value = serde_json::from_str(PERMISSIVE).map_err(|e| Error::Check(e.to_string()))?;
+        let permissive: Value =
+            serde_json::from_str(PERMISSIVE).map_err(|e| Error::Check(e.to_string()))?;
         for v in &mut loose.spec.versions {
             if let Some(s) = v.schema.as_mut() {
                 s.open_api_v3_schema = serde_json::from_value(permissive.clone()).ok();
             }
         }
         loose.metadata.managed_fields = None;
-        retry(|| async { crds.replace("samples.nuvolaris.org", &PostParams::default(), &loose).await })
-            .await
-            .map_err(|e| Error::kube("install the Sample CRD without its schema", e))?;
+        retry(|| async {
+            crds.replace("samples.nuvolaris.org", &PostParams::default(), &loose)
+                .await
+        })
+        .await
+        .map_err(|e| Error::kube("install the Sample CRD without its schema", e))?;
         let res = invalid_spec_inner(b, &c, ns).await;
         // restore the schema whatever happened
         let restore = ku::install_crds(&c, &crate::workspace_root().join("crds")).await;
@@ -379,21 +557,46 @@ async fn invalid_spec_inner(b: &Backend, c: &Client, ns: &str) -> Result<Vec<Str
     for (name, spec) in &bad {
         let obj: DynamicObject = serde_json::from_value(json!({"apiVersion": "nuvolaris.org/v1", "kind": "Sample", "metadata": {"name": name}, "spec": spec}))
             .map_err(|e| Error::Check(e.to_string()))?;
-        retry(|| async { samples.create(&PostParams::default(), &obj).await }).await.map_err(|e| Error::kube(format!("create invalid Sample {name} past the schema-less CRD"), e))?;
+        retry(|| async { samples.create(&PostParams::default(), &obj).await })
+            .await
+            .map_err(|e| {
+                Error::kube(
+                    format!("create invalid Sample {name} past the schema-less CRD"),
+                    e,
+                )
+            })?;
     }
     ku::create_sample(c, ns, "good", 1).await?;
     let mut notes = Vec::new();
     for (name, _) in &bad {
-        let s = wait_for(&format!("Sample {name} Ready=False InvalidSpec"), T_READY, || async {
-            let s = ku::get_json(&samples, name).await.ok()??;
-            (ku::ready_reason(&s).as_deref() == Some("InvalidSpec")).then_some(s)
-        })
+        let s = wait_for(
+            &format!("Sample {name} Ready=False InvalidSpec"),
+            T_READY,
+            || async {
+                let s = ku::get_json(&samples, name).await.ok()??;
+                (ku::ready_reason(&s).as_deref() == Some("InvalidSpec")).then_some(s)
+            },
+        )
         .await?;
-        ensure!(ku::get_json(&deps, &format!("{name}-demo-deploy")).await?.is_none(), "the invalid Sample {name} got a Deployment");
+        ensure!(
+            ku::get_json(&deps, &format!("{name}-demo-deploy"))
+                .await?
+                .is_none(),
+            "the invalid Sample {name} got a Deployment"
+        );
         let evs = ku::events(c, ns, Some(name)).await?;
-        ensure!(evs.iter().any(|e| e["type"] == "Warning" && e["reason"] == "InvalidSpec"), "no Warning InvalidSpec Event for {name}: {evs:?}");
+        ensure!(
+            evs.iter()
+                .any(|e| e["type"] == "Warning" && e["reason"] == "InvalidSpec"),
+            "no Warning InvalidSpec Event for {name}: {evs:?}"
+        );
         if notes.is_empty() {
-            notes.push(format!("e.g. {}", ku::condition(&s, "Ready").map(|c| c["message"].to_string()).unwrap_or_default()));
+            notes.push(format!(
+                "e.g. {}",
+                ku::condition(&s, "Ready")
+                    .map(|c| c["message"].to_string())
+                    .unwrap_or_default()
+            ));
         }
     }
     ku::wait_sample_ready(c, ns, "good", 1, T_READY).await?;
@@ -406,7 +609,10 @@ async fn invalid_spec_inner(b: &Backend, c: &Client, ns: &str) -> Result<Vec<Str
     }
     ku::wait_gone(&samples, "good", T_READY).await?;
     check_alive(&mut op)?;
-    notes.push(format!("{} invalid Samples: InvalidSpec + Warning Event, no children; neighbour Ready", bad.len()));
+    notes.push(format!(
+        "{} invalid Samples: InvalidSpec + Warning Event, no children; neighbour Ready",
+        bad.len()
+    ));
     Ok(notes)
 }
 
@@ -421,17 +627,35 @@ fn admission(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             ("string", json!({"count": "two"}), "spec.count"),
             ("float", json!({"count": 2.5}), "spec.count"),
             ("missing-count", json!({"image": "nginx"}), "spec.count"),
-            ("image-number", json!({"count": 1, "image": 5}), "spec.image"),
+            (
+                "image-number",
+                json!({"count": 1, "image": 5}),
+                "spec.image",
+            ),
         ];
         for (name, spec, field) in &cases {
             let obj: DynamicObject = serde_json::from_value(json!({"apiVersion": "nuvolaris.org/v1", "kind": "Sample", "metadata": {"name": name}, "spec": spec}))
                 .map_err(|e| Error::Check(e.to_string()))?;
             match retry(|| async { samples.create(&PostParams::default(), &obj).await }).await {
                 Err(kube::Error::Api(s)) => {
-                    ensure!(s.code == 422 && s.reason == "Invalid", "Sample {name} ({spec}): expected 422 Invalid, got {} {}: {}", s.code, s.reason, s.message);
-                    ensure!(s.message.contains(field), "Sample {name}: the message does not name {field}: {}", s.message);
+                    ensure!(
+                        s.code == 422 && s.reason == "Invalid",
+                        "Sample {name} ({spec}): expected 422 Invalid, got {} {}: {}",
+                        s.code,
+                        s.reason,
+                        s.message
+                    );
+                    ensure!(
+                        s.message.contains(field),
+                        "Sample {name}: the message does not name {field}: {}",
+                        s.message
+                    );
                 }
-                Ok(_) => return Err(Error::Check(format!("Sample {name} with spec {spec} was accepted"))),
+                Ok(_) => {
+                    return Err(Error::Check(format!(
+                        "Sample {name} with spec {spec} was accepted"
+                    )))
+                }
                 Err(e) => return Err(Error::kube(format!("create Sample {name}"), e)),
             }
         }
@@ -439,32 +663,58 @@ fn admission(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             .map_err(|e| Error::Check(e.to_string()))?;
         match retry(|| async { samples.create(&PostParams::default(), &obj).await }).await {
             Err(kube::Error::Api(s)) if s.code == 422 && s.message.contains("spec") => {}
-            other => return Err(Error::Check(format!("a Sample without spec: expected 422 naming spec, got {:?}", other.map(|_| "created")))),
+            other => {
+                return Err(Error::Check(format!(
+                    "a Sample without spec: expected 422 naming spec, got {:?}",
+                    other.map(|_| "created")
+                )))
+            }
         }
         let left = ku::list_json(&samples, &ListParams::default()).await?;
         ensure!(left.is_empty(), "rejected Samples exist: {}", left.len());
-        Ok(Done::Passed(vec![format!("{} invalid Samples rejected with 422", cases.len() + 1)]))
+        Ok(Done::Passed(vec![format!(
+            "{} invalid Samples rejected with 422",
+            cases.len() + 1
+        )]))
     })
 }
 
 /// A kubeconfig like `admin` but authenticating with `token`.
 fn kubeconfig_with_token(admin: &Path, token: &str, out: &Path) -> Result<()> {
-    let mut kc = kube::config::Kubeconfig::read_from(admin).map_err(|e| Error::Parse { what: admin.display().to_string(), message: e.to_string() })?;
+    let mut kc = kube::config::Kubeconfig::read_from(admin).map_err(|e| Error::Parse {
+        what: admin.display().to_string(),
+        message: e.to_string(),
+    })?;
     let current = kc.current_context.clone().unwrap_or_default();
-    let user = kc.contexts.iter().find(|c| c.name == current).and_then(|c| c.context.as_ref()).map(|c| c.user.clone()).unwrap_or_default();
+    let user = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == current)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.user.clone())
+        .unwrap_or_default();
     for a in &mut kc.auth_infos {
         if Some(&a.name) == user.as_ref() || user.is_none() {
-            a.auth_info = Some(kube::config::AuthInfo { token: Some(token.to_string().into()), ..Default::default() });
+            a.auth_info = Some(kube::config::AuthInfo {
+                token: Some(token.to_string().into()),
+                ..Default::default()
+            });
         }
     }
-    let yaml = serde_saphyr::to_string(&kc).map_err(|e| Error::Parse { what: "kubeconfig".into(), message: e.to_string() })?;
+    let yaml = serde_saphyr::to_string(&kc).map_err(|e| Error::Parse {
+        what: "kubeconfig".into(),
+        message: e.to_string(),
+    })?;
     std::fs::write(out, yaml).map_err(|e| Error::io(format!("write {}", out.display()), e))
 }
 
 fn rbac(b: &Backend) -> BoxFuture<'_, Result<Done>> {
     Box::pin(async move {
         if !b.rbac {
-            return Ok(Done::NotApplicable(format!("the {} backend has no RBAC (every request is allowed)", b.kind)));
+            return Ok(Done::NotApplicable(format!(
+                "the {} backend has no RBAC (every request is allowed)",
+                b.kind
+            )));
         }
         let ns = "e2e-rbac";
         let c = setup(b, ns).await?;
@@ -474,9 +724,14 @@ fn rbac(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         } else {
             let sa_ns = "e2e-rbac-operator";
             ku::ensure_namespace(&c, sa_ns).await?;
-            let role_file = crate::workspace_root().join("charts-free-kustomize/operator/cluster-role.yaml");
-            let text = std::fs::read_to_string(&role_file).map_err(|e| Error::io(format!("read {}", role_file.display()), e))?;
-            let mut role = ku::parse_yaml_stream(&text, &role_file.display().to_string())?.into_iter().next().ok_or_else(|| Error::Check("empty cluster-role.yaml".into()))?;
+            let role_file =
+                crate::workspace_root().join("charts-free-kustomize/operator/cluster-role.yaml");
+            let text = std::fs::read_to_string(&role_file)
+                .map_err(|e| Error::io(format!("read {}", role_file.display()), e))?;
+            let mut role = ku::parse_yaml_stream(&text, &role_file.display().to_string())?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::Check("empty cluster-role.yaml".into()))?;
             role["metadata"] = json!({"name": "nuvolaris-operator-e2e"});
             let docs = vec![
                 json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "nuvolaris-operator-e2e", "namespace": sa_ns}}),
@@ -487,12 +742,25 @@ fn rbac(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             ];
             ku::apply_docs(&c, &docs, sa_ns).await?;
             let sas: Api<ServiceAccount> = Api::namespaced(c.clone(), sa_ns);
-            let tr = TokenRequest { spec: TokenRequestSpec { audiences: vec![], expiration_seconds: Some(3600), ..Default::default() }, ..Default::default() };
-            let tok = retry(|| async { sas.create_token_request("nuvolaris-operator-e2e", &PostParams::default(), &tr).await }).await.map_err(|e| Error::kube("TokenRequest for nuvolaris-operator-e2e", e))?;
+            let tr = TokenRequest {
+                spec: TokenRequestSpec {
+                    audiences: vec![],
+                    expiration_seconds: Some(3600),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let tok = retry(|| async {
+                sas.create_token_request("nuvolaris-operator-e2e", &PostParams::default(), &tr)
+                    .await
+            })
+            .await
+            .map_err(|e| Error::kube("TokenRequest for nuvolaris-operator-e2e", e))?;
             let token = tok.status.map(|s| s.token).unwrap_or_default();
             let kc = b.workdir.path().join("operator-sa.kubeconfig");
             kubeconfig_with_token(&b.kubeconfig, &token, &kc)?;
-            let mut p = OperatorProcess::spawn(&b.operator_bin, &kc, b.workdir.path(), &opts("rbac"))?;
+            let mut p =
+                OperatorProcess::spawn(&b.operator_bin, &kc, b.workdir.path(), &opts("rbac"))?;
             p.wait_ready(T_READY).await?;
             notes.push("operator authenticated as system:serviceaccount:e2e-rbac-operator:nuvolaris-operator-e2e".into());
             (Some(p), false)
@@ -508,16 +776,34 @@ fn rbac(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         let logs = match &op {
             Some(p) => p.logs(),
             None if kubectl_logs => {
-                let kubectl = crate::backend::find_program("kubectl", "NUVOLARIS_KUBECTL").unwrap_or_else(|| "kubectl".into());
-                let out = std::process::Command::new(kubectl).arg("--kubeconfig").arg(&b.kubeconfig)
-                    .args(["-n", "nuvolaris", "logs", "deployment/nuvolaris-operator", "--all-containers"]).output()
+                let kubectl = crate::backend::find_program("kubectl", "NUVOLARIS_KUBECTL")
+                    .unwrap_or_else(|| "kubectl".into());
+                let out = std::process::Command::new(kubectl)
+                    .arg("--kubeconfig")
+                    .arg(&b.kubeconfig)
+                    .args([
+                        "-n",
+                        "nuvolaris",
+                        "logs",
+                        "deployment/nuvolaris-operator",
+                        "--all-containers",
+                    ])
+                    .output()
                     .map_err(|e| Error::io("kubectl logs", e))?;
                 String::from_utf8_lossy(&out.stdout).into_owned()
             }
             None => String::new(),
         };
-        let forbidden: Vec<&str> = logs.lines().filter(|l| l.to_lowercase().contains("forbidden")).collect();
-        ensure!(forbidden.is_empty(), "{} Forbidden log lines, e.g. {}", forbidden.len(), forbidden[0]);
+        let forbidden: Vec<&str> = logs
+            .lines()
+            .filter(|l| l.to_lowercase().contains("forbidden"))
+            .collect();
+        ensure!(
+            forbidden.is_empty(),
+            "{} Forbidden log lines, e.g. {}",
+            forbidden.len(),
+            forbidden[0]
+        );
         check_alive(&mut op)?;
         notes.push(format!("0 Forbidden in {} log lines", logs.lines().count()));
         Ok(Done::Passed(notes))
@@ -532,7 +818,9 @@ fn health(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         let ns = "e2e-health";
         let c = setup(b, ns).await?;
         let mut op = start_operator(b, opts("health")).await?;
-        let Some(p) = op.as_mut() else { return Ok(Done::NotApplicable("no local operator".into())) };
+        let Some(p) = op.as_mut() else {
+            return Ok(Done::NotApplicable("no local operator".into()));
+        };
         for path in ["/healthz", "/readyz"] {
             let (code, body) = p.http_get(path).await?;
             ensure!(code == 200, "{path} answered {code}: {body}");
@@ -548,15 +836,28 @@ fn health(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             "controller_runtime_active_workers",
             "controller_runtime_max_concurrent_reconciles",
         ] {
-            ensure!(body.lines().any(|l| l.starts_with(series)), "/metrics lacks {series}");
+            ensure!(
+                body.lines().any(|l| l.starts_with(series)),
+                "/metrics lacks {series}"
+            );
         }
-        let ok = body.lines().filter(|l| l.starts_with("controller_runtime_reconcile_total") && l.contains("controller=\"sample\"") && l.contains("result=\"success\""))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum::<f64>();
-        ensure!(ok >= 1.0, "no successful sample reconcile counted in /metrics");
+        let ok = body
+            .lines()
+            .filter(|l| {
+                l.starts_with("controller_runtime_reconcile_total")
+                    && l.contains("controller=\"sample\"")
+                    && l.contains("result=\"success\"")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>();
+        let counted = ok >= 1.0;
+        ensure!(counted, "no successful sample reconcile counted in /metrics");
         ku::delete(&ku::samples(&c, ns), "metrics").await?;
         ku::wait_gone(&ku::samples(&c, ns), "metrics", T_READY).await?;
         check_alive(&mut op)?;
-        Ok(Done::Passed(vec![format!("{ok} successful sample reconciles counted")]))
+        Ok(Done::Passed(vec![format!(
+            "{ok} successful sample reconciles counted"
+        )]))
     })
 }
 
@@ -574,28 +875,63 @@ fn leader_election(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             name: format!("leader-{id}"),
             leader_elect: Some(lease_secs),
             identity: Some(format!("e2e-{id}")),
-            extra_args: vec!["--lease-name".into(), lease_name.into(), "--lease-namespace".into(), lease_ns.into()],
+            extra_args: vec![
+                "--lease-name".into(),
+                lease_name.into(),
+                "--lease-namespace".into(),
+                lease_ns.into(),
+            ],
             ..Default::default()
         };
         let leases: Api<Lease> = Api::namespaced(c.clone(), lease_ns);
         let _ = leases.delete(lease_name, &Default::default()).await;
-        let mut a = start_operator(b, mk("a")).await?.ok_or_else(|| Error::Check("no local operator".into()))?;
+        let mut a = start_operator(b, mk("a"))
+            .await?
+            .ok_or_else(|| Error::Check("no local operator".into()))?;
         let holder = wait_for("a Lease holder", Duration::from_secs(30), || async {
-            leases.get_opt(lease_name).await.ok()??.spec?.holder_identity
+            leases
+                .get_opt(lease_name)
+                .await
+                .ok()??
+                .spec?
+                .holder_identity
         })
         .await?;
-        ensure!(holder == "e2e-a", "first operator did not take the lease: holder {holder}");
-        let bb = start_operator(b, mk("b")).await?.ok_or_else(|| Error::Check("no local operator".into()))?;
+        ensure!(
+            holder == "e2e-a",
+            "first operator did not take the lease: holder {holder}"
+        );
+        let bb = start_operator(b, mk("b"))
+            .await?
+            .ok_or_else(|| Error::Check("no local operator".into()))?;
         ku::create_sample(&c, ns, "le", 1).await?;
         ku::wait_sample_ready(&c, ns, "le", 1, T_READY).await?;
-        let held = leases.get(lease_name).await.ok().and_then(|l| l.spec?.holder_identity);
-        ensure!(held.as_deref() == Some("e2e-a"), "the lease moved while both ran: {held:?}");
+        let held = leases
+            .get(lease_name)
+            .await
+            .ok()
+            .and_then(|l| l.spec?.holder_identity);
+        ensure!(
+            held.as_deref() == Some("e2e-a"),
+            "the lease moved while both ran: {held:?}"
+        );
         let t0 = Instant::now();
         a.kill().await?;
         ku::set_count(&c, ns, "le", 3).await?;
-        wait_for("e2e-b holds the lease", Duration::from_secs(lease_secs * 3), || async {
-            (leases.get_opt(lease_name).await.ok()??.spec?.holder_identity? == "e2e-b").then_some(())
-        })
+        wait_for(
+            "e2e-b holds the lease",
+            Duration::from_secs(lease_secs * 3),
+            || async {
+                (leases
+                    .get_opt(lease_name)
+                    .await
+                    .ok()??
+                    .spec?
+                    .holder_identity?
+                    == "e2e-b")
+                    .then_some(())
+            },
+        )
         .await?;
         let takeover = t0.elapsed();
         ku::wait_sample_ready(&c, ns, "le", 3, T_READY).await?;
@@ -611,8 +947,14 @@ fn leader_election(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             let _ = p.terminate(Duration::from_secs(12)).await;
         }
         Ok(Done::Passed(vec![
-            format!("takeover {:.2}s after SIGKILL of the leader (lease {lease_secs}s)", takeover.as_secs_f64()),
-            format!("change made during the failover Ready after {:.2}s", converged.as_secs_f64()),
+            format!(
+                "takeover {:.2}s after SIGKILL of the leader (lease {lease_secs}s)",
+                takeover.as_secs_f64()
+            ),
+            format!(
+                "change made during the failover Ready after {:.2}s",
+                converged.as_secs_f64()
+            ),
         ]))
     })
 }
@@ -646,21 +988,31 @@ fn sigkill_burst(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         let mut op2 = start_operator(b, opts("burst-2")).await?;
         for i in 0..n {
             let want = if i < 10 { 5 } else { (i % 4 + 1) as i64 };
-            ku::wait_sample_ready(&c, ns, &format!("burst-{i}"), want, Duration::from_secs(90)).await?;
+            ku::wait_sample_ready(&c, ns, &format!("burst-{i}"), want, Duration::from_secs(90))
+                .await?;
         }
         let converged = t0.elapsed();
         let samples = ku::samples(&c, ns);
         for i in 0..n {
             ku::delete(&samples, &format!("burst-{i}")).await?;
         }
-        wait_for("every burst Sample and Deployment gone", Duration::from_secs(90), || async {
-            let s = ku::list_json(&samples, &ListParams::default()).await.ok()?;
-            let d = ku::list_json(&ku::deployments(&c, ns), &ListParams::default()).await.ok()?;
-            (s.is_empty() && d.is_empty()).then_some(())
-        })
+        wait_for(
+            "every burst Sample and Deployment gone",
+            Duration::from_secs(90),
+            || async {
+                let s = ku::list_json(&samples, &ListParams::default()).await.ok()?;
+                let d = ku::list_json(&ku::deployments(&c, ns), &ListParams::default())
+                    .await
+                    .ok()?;
+                (s.is_empty() && d.is_empty()).then_some(())
+            },
+        )
         .await?;
         check_alive(&mut op2)?;
-        Ok(Done::Passed(vec![format!("{n} Samples converged {:.2}s after the burst started (SIGKILL halfway)", converged.as_secs_f64())]))
+        Ok(Done::Passed(vec![format!(
+            "{n} Samples converged {:.2}s after the burst started (SIGKILL halfway)",
+            converged.as_secs_f64()
+        )]))
     })
 }
 
@@ -675,10 +1027,20 @@ fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         let root = crate::workspace_root();
         // prerequisites, built by the operator's own kustomize engine
         if !b.operator_bin.as_os_str().is_empty() {
-            let out = std::process::Command::new(&b.operator_bin).arg("kustomize").arg(root.join("charts-free-kustomize/whisk-prerequisites"))
-                .output().map_err(|e| Error::io("nuvolaris-operator kustomize whisk-prerequisites", e))?;
-            ensure!(out.status.success(), "nuvolaris-operator kustomize failed: {}", String::from_utf8_lossy(&out.stderr));
-            let docs = ku::parse_yaml_stream(&String::from_utf8_lossy(&out.stdout), "whisk-prerequisites")?;
+            let out = std::process::Command::new(&b.operator_bin)
+                .arg("kustomize")
+                .arg(root.join("charts-free-kustomize/whisk-prerequisites"))
+                .output()
+                .map_err(|e| Error::io("nuvolaris-operator kustomize whisk-prerequisites", e))?;
+            ensure!(
+                out.status.success(),
+                "nuvolaris-operator kustomize failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let docs = ku::parse_yaml_stream(
+                &String::from_utf8_lossy(&out.stdout),
+                "whisk-prerequisites",
+            )?;
             ku::apply_docs(&c, &docs, ns).await?;
         }
         let mut notes = Vec::new();
@@ -686,26 +1048,49 @@ fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             notes.push("no nodes: created one labelled nuvolaris.io/kube=kind".to_string());
         }
         let mut op = start_operator(b, opts("whisk")).await?;
-        let text = std::fs::read_to_string(root.join("examples/whisk.yaml")).map_err(|e| Error::io("read examples/whisk.yaml", e))?;
-        let w = ku::parse_yaml_stream(&text, "examples/whisk.yaml")?.into_iter().next().ok_or_else(|| Error::Check("examples/whisk.yaml is empty".into()))?;
-        let name = w["metadata"]["name"].as_str().unwrap_or("controller").to_string();
+        let text = std::fs::read_to_string(root.join("examples/whisk.yaml"))
+            .map_err(|e| Error::io("read examples/whisk.yaml", e))?;
+        let w = ku::parse_yaml_stream(&text, "examples/whisk.yaml")?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Check("examples/whisk.yaml is empty".into()))?;
+        let name = w["metadata"]["name"]
+            .as_str()
+            .unwrap_or("controller")
+            .to_string();
         let whisks: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, &ku::whisk_resource());
-        let sts: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, &ar("apps", "StatefulSet", "statefulsets"));
-        let jobs: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, &ar("batch", "Job", "jobs"));
-        let ings: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, &ar("networking.k8s.io", "Ingress", "ingresses"));
-        let obj: DynamicObject = serde_json::from_value(w.clone()).map_err(|e| Error::Check(e.to_string()))?;
+        let sts: Api<DynamicObject> =
+            Api::namespaced_with(c.clone(), ns, &ar("apps", "StatefulSet", "statefulsets"));
+        let jobs: Api<DynamicObject> =
+            Api::namespaced_with(c.clone(), ns, &ar("batch", "Job", "jobs"));
+        let ings: Api<DynamicObject> = Api::namespaced_with(
+            c.clone(),
+            ns,
+            &ar("networking.k8s.io", "Ingress", "ingresses"),
+        );
+        let obj: DynamicObject =
+            serde_json::from_value(w.clone()).map_err(|e| Error::Check(e.to_string()))?;
         let t0 = Instant::now();
-        retry(|| async { whisks.create(&PostParams::default(), &obj).await }).await.map_err(|e| Error::kube("create Whisk", e))?;
+        retry(|| async { whisks.create(&PostParams::default(), &obj).await })
+            .await
+            .map_err(|e| Error::kube("create Whisk", e))?;
         let (mut couchdb, mut init, mut init_done, mut controller) = (None, None, None, None);
         while controller.is_none() {
-            ensure!(t0.elapsed() < Duration::from_secs(120), "controller never created: couchdb {couchdb:?} init {init:?} done {init_done:?}");
+            ensure!(
+                t0.elapsed() < Duration::from_secs(120),
+                "controller never created: couchdb {couchdb:?} init {init:?} done {init_done:?}"
+            );
             let now = t0.elapsed();
             if couchdb.is_none() && ku::get_json(&sts, "couchdb").await?.is_some() {
                 couchdb = Some(now);
             }
             if let Some(j) = ku::get_json(&jobs, "couchdb-init").await? {
                 init.get_or_insert(now);
-                if j.pointer("/status/succeeded").and_then(Value::as_i64).unwrap_or(0) > 0 {
+                if j.pointer("/status/succeeded")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0)
+                    > 0
+                {
                     init_done.get_or_insert(now);
                 }
             }
@@ -730,58 +1115,111 @@ fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         };
         let ready_after = t0.elapsed();
         for (k, v) in [("openwhisk", "on"), ("couchdb", "on")] {
-            ensure!(ready["status"]["whisk_create"][k] == v, "whisk_create.{k} is {} (want {v})", ready["status"]["whisk_create"][k]);
+            ensure!(
+                ready["status"]["whisk_create"][k] == v,
+                "whisk_create.{k} is {} (want {v})",
+                ready["status"]["whisk_create"][k]
+            );
         }
         // toggle openwhisk off, then on
         let toggle = |on: bool| json!({"spec": {"components": {"openwhisk": on}}});
         let off = toggle(false);
-        retry(|| async { whisks.patch(&name, &PatchParams::default(), &Patch::Merge(&off)).await }).await.map_err(|e| Error::kube("toggle openwhisk off", e))?;
+        retry(|| async {
+            whisks
+                .patch(&name, &PatchParams::default(), &Patch::Merge(&off))
+                .await
+        })
+        .await
+        .map_err(|e| Error::kube("toggle openwhisk off", e))?;
         wait_for("controller and Ingresses pruned", T_READY, || async {
-            (ku::get_json(&sts, "controller").await.ok()?.is_none() && ku::get_json(&ings, "apihost").await.ok()?.is_none()
-                && ku::get_json(&whisks, &name).await.ok()??["status"]["whisk_create"]["openwhisk"] == "off").then_some(())
-        }).await?;
-        ensure!(ku::get_json(&sts, "couchdb").await?.is_some(), "couchdb went away with openwhisk off");
+            (ku::get_json(&sts, "controller").await.ok()?.is_none()
+                && ku::get_json(&ings, "apihost").await.ok()?.is_none()
+                && ku::get_json(&whisks, &name).await.ok()??["status"]["whisk_create"]["openwhisk"]
+                    == "off")
+                .then_some(())
+        })
+        .await?;
+        ensure!(
+            ku::get_json(&sts, "couchdb").await?.is_some(),
+            "couchdb went away with openwhisk off"
+        );
         let on = toggle(true);
-        retry(|| async { whisks.patch(&name, &PatchParams::default(), &Patch::Merge(&on)).await }).await.map_err(|e| Error::kube("toggle openwhisk on", e))?;
+        retry(|| async {
+            whisks
+                .patch(&name, &PatchParams::default(), &Patch::Merge(&on))
+                .await
+        })
+        .await
+        .map_err(|e| Error::kube("toggle openwhisk on", e))?;
         wait_for("controller and Ingresses back", T_READY, || async {
-            (ku::get_json(&sts, "controller").await.ok()?.is_some() && ku::get_json(&ings, "apihost").await.ok()?.is_some()
-                && ku::get_json(&whisks, &name).await.ok()??["status"]["whisk_create"]["openwhisk"] == "on").then_some(())
-        }).await?;
+            (ku::get_json(&sts, "controller").await.ok()?.is_some()
+                && ku::get_json(&ings, "apihost").await.ok()?.is_some()
+                && ku::get_json(&whisks, &name).await.ok()??["status"]["whisk_create"]["openwhisk"]
+                    == "on")
+                .then_some(())
+        })
+        .await?;
         // delete: nothing the operator applied is left, Ingresses included
         ku::delete(&whisks, &name).await?;
         ku::wait_gone(&whisks, &name, T_READY).await?;
         let inventory = ListParams::default().labels("applyset.kubernetes.io/part-of");
         let kinds = [
-            ar("apps", "StatefulSet", "statefulsets"), ar("batch", "Job", "jobs"), ar("networking.k8s.io", "Ingress", "ingresses"),
-            ar("", "Service", "services"), ar("", "Secret", "secrets"), ar("", "ConfigMap", "configmaps"), ar("apps", "Deployment", "deployments"),
+            ar("apps", "StatefulSet", "statefulsets"),
+            ar("batch", "Job", "jobs"),
+            ar("networking.k8s.io", "Ingress", "ingresses"),
+            ar("", "Service", "services"),
+            ar("", "Secret", "secrets"),
+            ar("", "ConfigMap", "configmaps"),
+            ar("apps", "Deployment", "deployments"),
         ];
         let left = wait_for("every object of the Whisk gone", T_READY, || async {
             let mut left = Vec::new();
             for k in &kinds {
                 let api: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, k);
                 for o in ku::list_json(&api, &inventory).await.ok()? {
-                    left.push(format!("{}/{}", k.kind, o["metadata"]["name"].as_str().unwrap_or("")));
+                    left.push(format!(
+                        "{}/{}",
+                        k.kind,
+                        o["metadata"]["name"].as_str().unwrap_or("")
+                    ));
                 }
             }
             left.is_empty().then_some(left)
-        }).await;
+        })
+        .await;
         if left.is_err() {
             let mut names = Vec::new();
             for k in &kinds {
                 let api: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, k);
                 for o in ku::list_json(&api, &inventory).await? {
-                    names.push(format!("{}/{}", k.kind, o["metadata"]["name"].as_str().unwrap_or("")));
+                    names.push(format!(
+                        "{}/{}",
+                        k.kind,
+                        o["metadata"]["name"].as_str().unwrap_or("")
+                    ));
                 }
             }
-            return Err(Error::Check(format!("left after deleting the Whisk: {names:?}")));
+            return Err(Error::Check(format!(
+                "left after deleting the Whisk: {names:?}"
+            )));
         }
-        let cms: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, &ar("", "ConfigMap", "configmaps"));
+        let cms: Api<DynamicObject> =
+            Api::namespaced_with(c.clone(), ns, &ar("", "ConfigMap", "configmaps"));
         if let Some(cm) = ku::get_json(&cms, "config").await? {
-            ensure!(cm["metadata"]["annotations"]["apihost"].is_null(), "cm/config keeps the apihost annotation after the delete");
+            ensure!(
+                cm["metadata"]["annotations"]["apihost"].is_null(),
+                "cm/config keeps the apihost annotation after the delete"
+            );
         }
         check_alive(&mut op)?;
         notes.extend([
-            format!("order couchdb {:.2}s <= init {:.2}s <= init done {:.2}s <= controller {:.2}s", secs(couchdb), secs(init), secs(init_done), secs(controller)),
+            format!(
+                "order couchdb {:.2}s <= init {:.2}s <= init done {:.2}s <= controller {:.2}s",
+                secs(couchdb),
+                secs(init),
+                secs(init_done),
+                secs(controller)
+            ),
             format!("Ready after {:.2}s", ready_after.as_secs_f64()),
         ]);
         Ok(Done::Passed(notes))

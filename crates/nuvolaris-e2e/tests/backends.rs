@@ -37,11 +37,20 @@ async fn missing_prerequisites_are_clear_errors() {
         operator_bin: Some(empty.path().join("nuvolaris-operator")),
         ..Default::default()
     };
-    let envtest_start = Backend::start(BackendKind::Envtest, opts.clone()).await.err().map(|e| e.to_string());
-    let kind = Backend::start(BackendKind::Kind, opts.clone()).await.err().map(|e| e.to_string());
+    let envtest_start = Backend::start(BackendKind::Envtest, opts.clone())
+        .await
+        .err()
+        .map(|e| e.to_string());
+    let kind = Backend::start(BackendKind::Kind, opts.clone())
+        .await
+        .err()
+        .map(|e| e.to_string());
     let cluster = {
         std::env::set_var("KUBECONFIG", empty.path().join("nope"));
-        Backend::start(BackendKind::Cluster, opts).await.err().map(|e| e.to_string())
+        Backend::start(BackendKind::Cluster, opts)
+            .await
+            .err()
+            .map(|e| e.to_string())
     };
 
     match old_path {
@@ -53,11 +62,23 @@ async fn missing_prerequisites_are_clear_errors() {
         None => std::env::remove_var("KUBEBUILDER_ASSETS"),
     }
 
-    assert!(envtest.contains("`etcd`") && envtest.contains("`kube-apiserver`"), "{envtest}");
-    assert!(envtest.contains(&format!("KUBEBUILDER_ASSETS={dir}")), "names where it looked: {envtest}");
+    assert!(
+        envtest.contains("`etcd`") && envtest.contains("`kube-apiserver`"),
+        "{envtest}"
+    );
+    assert!(
+        envtest.contains(&format!("KUBEBUILDER_ASSETS={dir}")),
+        "names where it looked: {envtest}"
+    );
     assert_eq!(envtest_start.as_deref(), Some(envtest.as_str()));
     let kind = kind.expect("kind backend without kind must fail");
-    assert!(kind.contains("the kind backend needs the `kind` program"), "{kind}");
+    assert!(
+        kind.contains("the kind backend needs the `kind` program"),
+        "{kind}"
+    );
     let cluster = cluster.expect("cluster backend without a kubeconfig must fail");
-    assert!(cluster.contains("the cluster backend needs a kubeconfig") && cluster.contains("nope"), "{cluster}");
+    assert!(
+        cluster.contains("the cluster backend needs a kubeconfig") && cluster.contains("nope"),
+        "{cluster}"
+    );
 }

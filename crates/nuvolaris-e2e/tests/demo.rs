@@ -33,11 +33,22 @@ fn the_demo_applies_the_examples_and_exits_cleanly() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
-    assert!(out.status.success(), "demo failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status);
-    let pos = |s: &str| stdout.find(s).unwrap_or_else(|| panic!("{s:?} not in the output:\n{stdout}"));
+    assert!(
+        out.status.success(),
+        "demo failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    let pos = |s: &str| {
+        stdout
+            .find(s)
+            .unwrap_or_else(|| panic!("{s:?} not in the output:\n{stdout}"))
+    };
     // the Sample is applied first, then the Whisk (after its prerequisites)
     assert!(pos("applied Sample demo/obj") < pos("applied Whisk nuvolaris/controller"));
-    assert!(pos("applied charts-free-kustomize/whisk-prerequisites") < pos("applied Whisk nuvolaris/controller"));
+    assert!(
+        pos("applied charts-free-kustomize/whisk-prerequisites")
+            < pos("applied Whisk nuvolaris/controller")
+    );
     pos("Sample demo/obj Ready after");
     pos("Whisk nuvolaris/controller Ready after");
     assert!(!stdout.contains("NOT READY"), "{stdout}");
@@ -51,7 +62,10 @@ fn the_demo_applies_the_examples_and_exits_cleanly() {
     assert!(events > 0, "no Events printed");
     pos("Deployment demo/obj-demo-deploy (ready replicas 2)");
     pos("StatefulSet nuvolaris/controller");
-    pos(&format!("export KUBECONFIG={}; kubectl get samples,deployments -A", kubeconfig.display()));
+    pos(&format!(
+        "export KUBECONFIG={}; kubectl get samples,deployments -A",
+        kubeconfig.display()
+    ));
     pos("stopped (operator exit: exit status: 0)");
     let kc = std::fs::read_to_string(&kubeconfig).unwrap();
     assert!(kc.contains("server: http://127.0.0.1:"), "{kc}");

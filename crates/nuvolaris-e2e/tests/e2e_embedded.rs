@@ -32,8 +32,16 @@ async fn embedded_backend_passes_every_scenario() {
     assert!(report.failures().is_empty(), "{report}");
     assert_eq!(report.results.len(), SCENARIOS.len());
     // the embedded server has no RBAC: that scenario is reported as not applicable, not passed
-    let rbac = report.results.iter().find(|r| r.name == "rbac").expect("rbac scenario");
-    assert!(matches!(rbac.outcome, Outcome::NotApplicable(_)), "{:?}", rbac.outcome);
+    let rbac = report
+        .results
+        .iter()
+        .find(|r| r.name == "rbac")
+        .expect("rbac scenario");
+    assert!(
+        matches!(rbac.outcome, Outcome::NotApplicable(_)),
+        "{:?}",
+        rbac.outcome
+    );
     assert_eq!(report.passed(), SCENARIOS.len() - 1, "{report}");
 }
 

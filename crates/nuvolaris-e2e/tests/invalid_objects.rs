@@ -104,11 +104,25 @@ fn sample(name: &str, spec: Value) -> Value {
 }
 
 fn post(name: &'static str, body: Value, want: Want) -> Case {
-    Case { name, method: "POST", path: "", content_type: "application/json", body: body.to_string().into_bytes(), want }
+    Case {
+        name,
+        method: "POST",
+        path: "",
+        content_type: "application/json",
+        body: body.to_string().into_bytes(),
+        want,
+    }
 }
 
 fn raw(name: &'static str, content_type: &'static str, body: &str, want: Want) -> Case {
-    Case { name, method: "POST", path: "", content_type, body: body.as_bytes().to_vec(), want }
+    Case {
+        name,
+        method: "POST",
+        path: "",
+        content_type,
+        body: body.as_bytes().to_vec(),
+        want,
+    }
 }
 
 fn cases() -> Vec<Case> {
@@ -136,59 +150,270 @@ fn cases() -> Vec<Case> {
     let mut top = sample("unknown-top", json!({"count": 1}));
     top["extra"] = json!({"anything": [1, 2, 3]});
     vec![
-        post("count-string", sample("count-string", json!({"count": "two"})), Reject(422, "Invalid", "spec.count in body must be of type integer: \"string\"")),
-        post("count-numeric-string", sample("count-numeric-string", json!({"count": "3"})), Reject(422, "Invalid", "must be of type integer: \"string\"")),
-        post("count-negative", sample("count-negative", json!({"count": -1})), Reject(422, "Invalid", "spec.count in body should be greater than or equal to 0")),
-        post("count-1001", sample("count-1001", json!({"count": 1001})), Reject(422, "Invalid", "spec.count in body should be less than or equal to 1000")),
-        post("count-huge", sample("count-huge", json!({"count": 1_000_000_000_000_000_000i64})), Reject(422, "Invalid", "should be less than or equal to 1000")),
-        raw("count-bignum", "application/json", r#"{"apiVersion":"nuvolaris.org/v1","kind":"Sample","metadata":{"name":"count-bignum"},"spec":{"count":100000000000000000000000}}"#, Reject(422, "Invalid", "spec.count")),
-        post("count-float", sample("count-float", json!({"count": 2.5})), Reject(422, "Invalid", "spec.count in body must be of type int32: \"float64\"")),
-        post("count-bool", sample("count-bool", json!({"count": true})), Reject(422, "Invalid", "spec.count in body must be of type int32: \"\"")),
-        post("count-null", sample("count-null", json!({"count": null})), Reject(422, "Invalid", "spec.count")),
-        post("count-array", sample("count-array", json!({"count": [1]})), Reject(422, "Invalid", "must be of type integer: \"array\"")),
-        post("count-object", sample("count-object", json!({"count": {"a": 1}})), Reject(422, "Invalid", "spec.count in body must be of type int32: \"\"")),
-        post("missing-count", sample("missing-count", json!({"image": "nginx"})), Reject(422, "Invalid", "spec.count: Required value")),
-        post("missing-spec", no_spec, Reject(422, "Invalid", "spec: Required value")),
-        post("spec-string", sample("spec-string", json!("x")), Reject(422, "Invalid", "spec in body must be of type object: \"string\"")),
-        post("spec-array", sample("spec-array", json!([])), Reject(422, "Invalid", "spec in body must be of type object: \"array\"")),
-        post("image-number", sample("image-number", json!({"count": 1, "image": 5})), Reject(422, "Invalid", "spec.image in body must be of type string: \"integer\"")),
-        post("name-254", sample(&long_name, json!({"count": 1})), Reject(422, "Invalid", "must be no more than 253 characters")),
-        post("name-uppercase", sample("Bad_Name", json!({"count": 1})), Reject(422, "Invalid", "a lowercase RFC 1123 subdomain")),
-        post("name-missing", no_name, Reject(422, "Invalid", "name or generateName is required")),
-        post("label-value-64", label_long, Reject(422, "Invalid", "must be no more than 63 characters")),
-        post("label-key-bad", label_bad, Reject(422, "Invalid", "metadata.labels")),
-        post("wrong-apiversion", wrong_av, Reject(400, "BadRequest", "does not match the expected API version")),
+        post(
+            "count-string",
+            sample("count-string", json!({"count": "two"})),
+            Reject(
+                422,
+                "Invalid",
+                "spec.count in body must be of type integer: \"string\"",
+            ),
+        ),
+        post(
+            "count-numeric-string",
+            sample("count-numeric-string", json!({"count": "3"})),
+            Reject(422, "Invalid", "must be of type integer: \"string\""),
+        ),
+        post(
+            "count-negative",
+            sample("count-negative", json!({"count": -1})),
+            Reject(
+                422,
+                "Invalid",
+                "spec.count in body should be greater than or equal to 0",
+            ),
+        ),
+        post(
+            "count-1001",
+            sample("count-1001", json!({"count": 1001})),
+            Reject(
+                422,
+                "Invalid",
+                "spec.count in body should be less than or equal to 1000",
+            ),
+        ),
+        post(
+            "count-huge",
+            sample("count-huge", json!({"count": 1_000_000_000_000_000_000i64})),
+            Reject(422, "Invalid", "should be less than or equal to 1000"),
+        ),
+        raw(
+            "count-bignum",
+            "application/json",
+            r#"{"apiVersion":"nuvolaris.org/v1","kind":"Sample","metadata":{"name":"count-bignum"},"spec":{"count":100000000000000000000000}}"#,
+            Reject(422, "Invalid", "spec.count"),
+        ),
+        post(
+            "count-float",
+            sample("count-float", json!({"count": 2.5})),
+            Reject(
+                422,
+                "Invalid",
+                "spec.count in body must be of type int32: \"float64\"",
+            ),
+        ),
+        post(
+            "count-bool",
+            sample("count-bool", json!({"count": true})),
+            Reject(
+                422,
+                "Invalid",
+                "spec.count in body must be of type int32: \"\"",
+            ),
+        ),
+        post(
+            "count-null",
+            sample("count-null", json!({"count": null})),
+            Reject(422, "Invalid", "spec.count"),
+        ),
+        post(
+            "count-array",
+            sample("count-array", json!({"count": [1]})),
+            Reject(422, "Invalid", "must be of type integer: \"array\""),
+        ),
+        post(
+            "count-object",
+            sample("count-object", json!({"count": {"a": 1}})),
+            Reject(
+                422,
+                "Invalid",
+                "spec.count in body must be of type int32: \"\"",
+            ),
+        ),
+        post(
+            "missing-count",
+            sample("missing-count", json!({"image": "nginx"})),
+            Reject(422, "Invalid", "spec.count: Required value"),
+        ),
+        post(
+            "missing-spec",
+            no_spec,
+            Reject(422, "Invalid", "spec: Required value"),
+        ),
+        post(
+            "spec-string",
+            sample("spec-string", json!("x")),
+            Reject(
+                422,
+                "Invalid",
+                "spec in body must be of type object: \"string\"",
+            ),
+        ),
+        post(
+            "spec-array",
+            sample("spec-array", json!([])),
+            Reject(
+                422,
+                "Invalid",
+                "spec in body must be of type object: \"array\"",
+            ),
+        ),
+        post(
+            "image-number",
+            sample("image-number", json!({"count": 1, "image": 5})),
+            Reject(
+                422,
+                "Invalid",
+                "spec.image in body must be of type string: \"integer\"",
+            ),
+        ),
+        post(
+            "name-254",
+            sample(&long_name, json!({"count": 1})),
+            Reject(422, "Invalid", "must be no more than 253 characters"),
+        ),
+        post(
+            "name-uppercase",
+            sample("Bad_Name", json!({"count": 1})),
+            Reject(422, "Invalid", "a lowercase RFC 1123 subdomain"),
+        ),
+        post(
+            "name-missing",
+            no_name,
+            Reject(422, "Invalid", "name or generateName is required"),
+        ),
+        post(
+            "label-value-64",
+            label_long,
+            Reject(422, "Invalid", "must be no more than 63 characters"),
+        ),
+        post(
+            "label-key-bad",
+            label_bad,
+            Reject(422, "Invalid", "metadata.labels"),
+        ),
+        post(
+            "wrong-apiversion",
+            wrong_av,
+            Reject(400, "BadRequest", "does not match the expected API version"),
+        ),
         post("wrong-kind", wrong_kind, Reject(400, "BadRequest", "")),
-        post("namespace-mismatch", ns_mismatch, Reject(400, "BadRequest", "does not match the namespace")),
-        raw("malformed-json", "application/json", r#"{"apiVersion": "nuvolaris.org/v1", "kind": "Sample", "metadata": {"#, Reject(400, "BadRequest", "")),
-        raw("malformed-yaml", "application/yaml", "apiVersion: nuvolaris.org/v1\nkind: Sample\nmetadata: {name: [\n  - :\n", Reject(400, "BadRequest", "")),
-        raw("empty-body", "application/json", "", Reject(400, "BadRequest", "")),
-        raw("json-array", "application/json", "[]", Reject(400, "BadRequest", "")),
+        post(
+            "namespace-mismatch",
+            ns_mismatch,
+            Reject(400, "BadRequest", "does not match the namespace"),
+        ),
+        raw(
+            "malformed-json",
+            "application/json",
+            r#"{"apiVersion": "nuvolaris.org/v1", "kind": "Sample", "metadata": {"#,
+            Reject(400, "BadRequest", ""),
+        ),
+        raw(
+            "malformed-yaml",
+            "application/yaml",
+            "apiVersion: nuvolaris.org/v1\nkind: Sample\nmetadata: {name: [\n  - :\n",
+            Reject(400, "BadRequest", ""),
+        ),
+        raw(
+            "empty-body",
+            "application/json",
+            "",
+            Reject(400, "BadRequest", ""),
+        ),
+        raw(
+            "json-array",
+            "application/json",
+            "[]",
+            Reject(400, "BadRequest", ""),
+        ),
         raw("text-plain", "text/plain", "count=1", Unsupported),
-        Case { name: "patch-count-negative", method: "PATCH", path: "/healthy", content_type: "application/merge-patch+json", body: br#"{"spec":{"count":-3}}"#.to_vec(), want: Reject(422, "Invalid", "should be greater than or equal to 0") },
-        Case { name: "patch-remove-count", method: "PATCH", path: "/healthy", content_type: "application/json-patch+json", body: br#"[{"op":"remove","path":"/spec/count"}]"#.to_vec(), want: Reject(422, "Invalid", "spec.count: Required value") },
-        Case { name: "patch-malformed", method: "PATCH", path: "/healthy", content_type: "application/merge-patch+json", body: b"{".to_vec(), want: Reject(400, "BadRequest", "") },
-        post("unknown-spec-field", sample("unknown-spec", json!({"count": 1, "replicas": 9})), AcceptedReady("/spec/replicas")),
+        Case {
+            name: "patch-count-negative",
+            method: "PATCH",
+            path: "/healthy",
+            content_type: "application/merge-patch+json",
+            body: br#"{"spec":{"count":-3}}"#.to_vec(),
+            want: Reject(422, "Invalid", "should be greater than or equal to 0"),
+        },
+        Case {
+            name: "patch-remove-count",
+            method: "PATCH",
+            path: "/healthy",
+            content_type: "application/json-patch+json",
+            body: br#"[{"op":"remove","path":"/spec/count"}]"#.to_vec(),
+            want: Reject(422, "Invalid", "spec.count: Required value"),
+        },
+        Case {
+            name: "patch-malformed",
+            method: "PATCH",
+            path: "/healthy",
+            content_type: "application/merge-patch+json",
+            body: b"{".to_vec(),
+            want: Reject(400, "BadRequest", ""),
+        },
+        post(
+            "unknown-spec-field",
+            sample("unknown-spec", json!({"count": 1, "replicas": 9})),
+            AcceptedReady("/spec/replicas"),
+        ),
         post("unknown-top-level", top, AcceptedReady("/extra")),
-        post("deep-unknown", sample("deep-unknown", json!({"count": 1, "deep": deep})), AcceptedReady("/spec/deep")),
-        post("long-unknown-value", sample("long-unknown", json!({"count": 1, "blob": "x".repeat(256 * 1024)})), AcceptedReady("/spec/blob")),
-        post("image-blank", sample("image-blank", json!({"count": 1, "image": " "})), AcceptedInvalidSpec),
-        post("name-64", sample(&name64, json!({"count": 1})), AcceptedInvalidSpec),
+        post(
+            "deep-unknown",
+            sample("deep-unknown", json!({"count": 1, "deep": deep})),
+            AcceptedReady("/spec/deep"),
+        ),
+        post(
+            "long-unknown-value",
+            sample(
+                "long-unknown",
+                json!({"count": 1, "blob": "x".repeat(256 * 1024)}),
+            ),
+            AcceptedReady("/spec/blob"),
+        ),
+        post(
+            "image-blank",
+            sample("image-blank", json!({"count": 1, "image": " "})),
+            AcceptedInvalidSpec,
+        ),
+        post(
+            "name-64",
+            sample(&name64, json!({"count": 1})),
+            AcceptedInvalidSpec,
+        ),
     ]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_objects_get_the_documented_response_and_disturb_nothing() {
-    let b = Backend::start(BackendKind::Embedded, BackendOpts::default()).await.expect("embedded backend");
+    let b = Backend::start(BackendKind::Embedded, BackendOpts::default())
+        .await
+        .expect("embedded backend");
     let c = b.client.clone();
-    ku::install_crds(&c, &nuvolaris_e2e::workspace_root().join("crds")).await.unwrap();
+    ku::install_crds(&c, &nuvolaris_e2e::workspace_root().join("crds"))
+        .await
+        .unwrap();
     ku::ensure_namespace(&c, NS).await.unwrap();
-    let mut op = OperatorProcess::spawn(&b.operator_bin, &b.kubeconfig, b.workdir.path(), &OperatorOpts { name: "hostile".into(), ..Default::default() }).unwrap();
+    let mut op = OperatorProcess::spawn(
+        &b.operator_bin,
+        &b.kubeconfig,
+        b.workdir.path(),
+        &OperatorOpts {
+            name: "hostile".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     op.wait_ready(Duration::from_secs(60)).await.unwrap();
     ku::create_sample(&c, NS, "healthy", 2).await.unwrap();
-    let healthy = ku::wait_sample_ready(&c, NS, "healthy", 2, Duration::from_secs(60)).await.unwrap();
+    let healthy = ku::wait_sample_ready(&c, NS, "healthy", 2, Duration::from_secs(60))
+        .await
+        .unwrap();
 
-    let base = format!("{}/apis/nuvolaris.org/v1/namespaces/{NS}/samples", b.server_url().unwrap());
+    let base = format!(
+        "{}/apis/nuvolaris.org/v1/namespaces/{NS}/samples",
+        b.server_url().unwrap()
+    );
     let http = reqwest::Client::new();
     let cases = cases();
     assert!(cases.len() >= 30);
@@ -204,14 +429,26 @@ async fn hostile_objects_get_the_documented_response_and_disturb_nothing() {
             .await
             .unwrap();
         let code = resp.status().as_u16();
-        let warning = resp.headers().get("warning").map(|v| v.to_str().unwrap_or("").to_string()).unwrap_or_default();
+        let warning = resp
+            .headers()
+            .get("warning")
+            .map(|v| v.to_str().unwrap_or("").to_string())
+            .unwrap_or_default();
         let text = resp.text().await.unwrap();
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let message = body["message"].as_str().unwrap_or("").to_string();
-        println!("{:<22} {code} {} {message}", case.name, body["reason"].as_str().unwrap_or(""));
+        println!(
+            "{:<22} {code} {} {message}",
+            case.name,
+            body["reason"].as_str().unwrap_or("")
+        );
         match &case.want {
             Want::Reject(want_code, reason, fragment) => {
-                if code != *want_code || body["reason"] != *reason || body["kind"] != "Status" || !message.contains(fragment) {
+                if code != *want_code
+                    || body["reason"] != *reason
+                    || body["kind"] != "Status"
+                    || !message.contains(fragment)
+                {
                     failures.push(format!("{}: want {want_code} {reason} containing {fragment:?}, got {code} {}: {message}", case.name, body["reason"]));
                 }
             }
@@ -226,17 +463,28 @@ async fn hostile_objects_get_the_documented_response_and_disturb_nothing() {
                 } else if body.pointer(field).is_some() {
                     failures.push(format!("{}: {field} was not pruned", case.name));
                 } else {
-                    if case.name == "unknown-spec-field" && !warning.contains("unknown field \"spec.replicas\"") {
-                        failures.push(format!("{}: no unknown-field warning (got {warning:?})", case.name));
+                    if case.name == "unknown-spec-field"
+                        && !warning.contains("unknown field \"spec.replicas\"")
+                    {
+                        failures.push(format!(
+                            "{}: no unknown-field warning (got {warning:?})",
+                            case.name
+                        ));
                     }
-                    accepted.push((body["metadata"]["name"].as_str().unwrap_or("").to_string(), true));
+                    accepted.push((
+                        body["metadata"]["name"].as_str().unwrap_or("").to_string(),
+                        true,
+                    ));
                 }
             }
             Want::AcceptedInvalidSpec => {
                 if code != 201 {
                     failures.push(format!("{}: want 201, got {code}: {message}", case.name));
                 } else {
-                    accepted.push((body["metadata"]["name"].as_str().unwrap_or("").to_string(), false));
+                    accepted.push((
+                        body["metadata"]["name"].as_str().unwrap_or("").to_string(),
+                        false,
+                    ));
                 }
             }
         }
@@ -251,38 +499,70 @@ async fn hostile_objects_get_the_documented_response_and_disturb_nothing() {
                 failures.push(format!("{name}: {e}"));
             }
         } else {
-            let r = ku::wait_for(&format!("{name} InvalidSpec"), Duration::from_secs(30), || async {
-                let s = ku::get_json(&samples, name).await.ok()??;
-                (ku::ready_reason(&s).as_deref() == Some("InvalidSpec")).then_some(())
-            })
+            let r = ku::wait_for(
+                &format!("{name} InvalidSpec"),
+                Duration::from_secs(30),
+                || async {
+                    let s = ku::get_json(&samples, name).await.ok()??;
+                    (ku::ready_reason(&s).as_deref() == Some("InvalidSpec")).then_some(())
+                },
+            )
             .await;
             if let Err(e) = r {
                 failures.push(format!("{name}: {e}"));
             }
-            if ku::get_json(&deps, &format!("{name}-demo-deploy")).await.unwrap().is_some() {
+            if ku::get_json(&deps, &format!("{name}-demo-deploy"))
+                .await
+                .unwrap()
+                .is_some()
+            {
                 failures.push(format!("{name}: got a Deployment"));
             }
             let evs = ku::events(&c, NS, Some(name)).await.unwrap();
-            if !evs.iter().any(|e| e["type"] == "Warning" && e["reason"] == "InvalidSpec") {
+            if !evs
+                .iter()
+                .any(|e| e["type"] == "Warning" && e["reason"] == "InvalidSpec")
+            {
                 failures.push(format!("{name}: no Warning InvalidSpec Event"));
             }
         }
     }
     // nothing else got in
     let all = ku::list_json(&samples, &Default::default()).await.unwrap();
-    let mut names: Vec<String> = all.iter().map(|o| o["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    let mut names: Vec<String> = all
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
     names.sort();
-    let mut expected: Vec<String> = accepted.iter().map(|(n, _)| n.clone()).chain(["healthy".to_string()]).collect();
+    let mut expected: Vec<String> = accepted
+        .iter()
+        .map(|(n, _)| n.clone())
+        .chain(["healthy".to_string()])
+        .collect();
     expected.sort();
     assert_eq!(names, expected, "Samples in the namespace");
     // the healthy neighbour is untouched
     let h = ku::get_json(&samples, "healthy").await.unwrap().unwrap();
-    assert!(ku::ready_current(&h), "healthy Sample not Ready: {}", h["status"]);
-    assert_eq!(h["metadata"]["generation"], healthy["metadata"]["generation"], "healthy Sample's spec changed");
+    assert!(
+        ku::ready_current(&h),
+        "healthy Sample not Ready: {}",
+        h["status"]
+    );
+    assert_eq!(
+        h["metadata"]["generation"], healthy["metadata"]["generation"],
+        "healthy Sample's spec changed"
+    );
     assert_eq!(h["spec"]["count"], 2);
-    let d = ku::get_json(&deps, "healthy-demo-deploy").await.unwrap().unwrap();
+    let d = ku::get_json(&deps, "healthy-demo-deploy")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d["spec"]["replicas"], 2);
-    assert!(op.exited().is_none(), "operator exited: {}", op.log_tail(20));
+    assert!(
+        op.exited().is_none(),
+        "operator exited: {}",
+        op.log_tail(20)
+    );
     let panics = nuvolaris_e2e::operator::panics(&op.logs());
     assert!(panics.is_empty(), "{panics:?}");
     let mut unexpected = Vec::new();
@@ -296,7 +576,13 @@ async fn hostile_objects_get_the_documented_response_and_disturb_nothing() {
         }
     }
     failures.extend(unexpected);
-    assert!(failures.is_empty(), "{} of {} cases did not get the documented response:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases did not get the documented response:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     let _ = op.terminate(Duration::from_secs(12)).await;
     b.shutdown().await;
 }
