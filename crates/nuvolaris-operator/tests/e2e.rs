@@ -521,3 +521,50 @@ async fn losing_the_lease_stops_reconciling() {
         .expect("a exits after SIGTERM");
     env.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespace_flag_limits_the_watch() {
+    let env = start(true).await;
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "elsewhere"}})).unwrap();
+    Api::<Namespace>::all(env.client.clone())
+        .create(&PostParams::default(), &ns)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut op = spawn_operator(
+        &env.kubeconfig,
+        &["--namespace", "demo", "--reconcilers", "sample"],
+        dir.path().join("op.log"),
+    );
+    let port = op.port;
+    wait_for("/readyz 200", || async {
+        get(port, "/readyz").await.filter(|r| r.0 == 200)
+    })
+    .await;
+    let mut other = sample("far", 1);
+    other.metadata.namespace = Some("elsewhere".into());
+    Api::<Sample>::namespaced(env.client.clone(), "elsewhere")
+        .create(&PostParams::default(), &other)
+        .await
+        .unwrap();
+    Api::<Sample>::namespaced(env.client.clone(), "demo")
+        .create(&PostParams::default(), &sample("near", 1))
+        .await
+        .unwrap();
+    let deps: Api<Deployment> = Api::namespaced(env.client.clone(), "demo");
+    wait_for("near-demo-deploy", || async {
+        deps.get_opt("near-demo-deploy").await.unwrap()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let far: Api<Deployment> = Api::namespaced(env.client.clone(), "elsewhere");
+    assert!(
+        far.get_opt("far-demo-deploy").await.unwrap().is_none(),
+        "a Sample outside --namespace was reconciled"
+    );
+    sigterm(&op.child);
+    let _ = tokio::time::timeout(Duration::from_secs(10), op.child.wait())
+        .await
+        .expect("exit after SIGTERM");
+    env.server.shutdown().await;
+}
