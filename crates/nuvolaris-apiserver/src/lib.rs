@@ -88,7 +88,9 @@ pub struct ServerConfig {
     pub token: String,
     /// Enforce authentication and RBAC authorization: `token` is allowed everything, tokens
     /// from [`ApiServer::service_account_token`] / [`ApiServer::user_token`] get what the
-    /// RBAC objects in the store grant them, anything else is 401 (off by default).
+    /// RBAC objects in the store grant them, other tokens get 401, and requests without
+    /// credentials are allowed everything like the old insecure port (kubectl sends no token
+    /// to an `http://` server). Off by default.
     pub rbac: bool,
     /// Fault injection switchboard (off until a setter is called).
     pub faults: faults::FaultHandle,
@@ -291,7 +293,24 @@ impl ApiServer {
         self.authz.denied()
     }
 
-    /// Number of requests refused with 401 Unauthorized (no or unknown token) so far.
+    /// Requests allowed so far, by user name: `system:admin` (the admin token),
+    /// `system:unsecured` (no credentials, e.g. kubectl over plain HTTP),
+    /// `system:serviceaccount:<ns>:<name>`, ... (empty unless RBAC is on).
+    pub fn allowed_requests(&self) -> std::collections::BTreeMap<String, usize> {
+        self.authz.allowed()
+    }
+
+    /// Requests of the ServiceAccount `namespace/name` allowed so far (RBAC on): proof that a
+    /// process really ran with its token.
+    pub fn service_account_requests(&self, namespace: &str, name: &str) -> usize {
+        self.authz
+            .allowed()
+            .get(&format!("system:serviceaccount:{namespace}:{name}"))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Number of requests refused with 401 Unauthorized (unknown token) so far.
     pub fn unauthorized_count(&self) -> usize {
         self.authz.unauthorized()
     }

@@ -48,8 +48,13 @@ pub const DISCOVERY_URLS: &[&str] = &[
     "/openapi/*",
 ];
 
-/// Paths anyone may GET without a token (`system:public-info-viewer`).
-pub const PUBLIC_URLS: &[&str] = &["/healthz", "/livez", "/readyz", "/version", "/version/"];
+/// The user name counted for requests with the admin token.
+pub const ADMIN_USER: &str = "system:admin";
+
+/// The user name counted for requests without credentials: like the old kube-apiserver
+/// insecure (plain HTTP) port, they are not authenticated nor authorized. kubectl never sends
+/// a kubeconfig's token to an `http://` server, so this is how kubectl reaches the server.
+pub const UNSECURED_USER: &str = "system:unsecured";
 
 /// An authenticated user: name and groups, as the authenticator reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,7 +381,7 @@ pub enum Identity {
     Admin,
     /// A known token.
     User(User),
-    /// No `Authorization` header.
+    /// No `Authorization` header (the insecure-port admin, see [`UNSECURED_USER`]).
     Anonymous,
     /// A token nobody issued.
     Invalid,
@@ -392,6 +397,7 @@ pub struct Authz {
     tokens: RwLock<HashMap<String, User>>,
     denied: Mutex<Vec<String>>,
     unauthorized: AtomicUsize,
+    allowed: Mutex<HashMap<String, usize>>,
 }
 
 impl Authz {
@@ -403,6 +409,7 @@ impl Authz {
             tokens: RwLock::new(HashMap::new()),
             denied: Mutex::new(Vec::new()),
             unauthorized: AtomicUsize::new(0),
+            allowed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -465,6 +472,27 @@ impl Authz {
             .clone()
     }
 
+    /// Counts an allowed request of `user`.
+    pub fn record_allowed(&self, user: &str) {
+        *self
+            .allowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(user.to_string())
+            .or_default() += 1;
+    }
+
+    /// Allowed requests so far, by user name ([`ADMIN_USER`], [`UNSECURED_USER`],
+    /// `system:serviceaccount:<ns>:<name>`, ...).
+    pub fn allowed(&self) -> std::collections::BTreeMap<String, usize> {
+        self.allowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    }
+
     /// Number of 401s served so far.
     pub fn unauthorized(&self) -> usize {
         self.unauthorized.load(Ordering::Relaxed)
@@ -486,22 +514,25 @@ pub fn check(authz: &Authz, st: &State, authorization: Option<&str>, a: &Attribu
         return Decision::Allow;
     }
     let user = match authz.identify(authorization) {
-        Identity::Admin => return Decision::Allow,
-        Identity::User(u) => u,
-        Identity::Anonymous
-            if !a.resource_request
-                && a.verb == "get"
-                && PUBLIC_URLS.iter().any(|u| url_matches(u, &a.path)) =>
-        {
-            return Decision::Allow
+        Identity::Admin => {
+            authz.record_allowed(ADMIN_USER);
+            return Decision::Allow;
         }
-        Identity::Anonymous | Identity::Invalid => {
+        Identity::Anonymous => {
+            authz.record_allowed(UNSECURED_USER);
+            return Decision::Allow;
+        }
+        Identity::User(u) => u,
+        Identity::Invalid => {
             authz.record_unauthorized();
             return Decision::Deny(401, unauthorized_status());
         }
     };
     match authorize(st, &user, a) {
-        Ok(()) => Decision::Allow,
+        Ok(()) => {
+            authz.record_allowed(&user.name);
+            Decision::Allow
+        }
         Err(reason) => {
             let body = forbidden_status(&user, a, &reason);
             let msg = body["message"].as_str().unwrap_or_default().to_string();

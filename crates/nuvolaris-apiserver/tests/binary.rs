@@ -69,3 +69,59 @@ fn refuses_non_loopback() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a loopback address"));
 }
+
+#[tokio::test]
+async fn rbac_flag_and_service_account_kubeconfig() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("admin.yaml");
+    let sa = dir.path().join("sa.yaml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nuvolaris-apiserver"))
+        .arg("--rbac")
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .arg("--sa-kubeconfig")
+        .arg(format!("nuvolaris/nuvolaris-operator={}", sa.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_string();
+    let token = |path: &std::path::Path| -> String {
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix("token: "))
+            .unwrap()
+            .to_string()
+    };
+    let sa_kc = std::fs::read_to_string(&sa).unwrap();
+    assert!(sa_kc.contains("namespace: nuvolaris"), "{sa_kc}");
+    let http = reqwest::Client::new();
+    let get = |t: String| {
+        http.get(format!("{url}/api/v1/namespaces"))
+            .bearer_auth(t)
+            .send()
+    };
+    assert_eq!(get(token(&kc)).await.unwrap().status().as_u16(), 200);
+    assert_eq!(get(token(&sa)).await.unwrap().status().as_u16(), 403);
+    assert_eq!(get("forged".into()).await.unwrap().status().as_u16(), 401);
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn bad_sa_kubeconfig_spec_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_nuvolaris-apiserver"))
+        .args(["--rbac", "--sa-kubeconfig", "no-slash"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected NAMESPACE/NAME=PATH"));
+}
