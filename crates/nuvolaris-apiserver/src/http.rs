@@ -322,6 +322,13 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         (Method::GET, false) => ctx.list(),
         (Method::GET, true) => ctx.get(),
         (Method::POST, false) => ctx.create(),
+        (Method::POST, true)
+            if ctx.rp.sub.as_deref() == Some("token")
+                && ctx.info.group.is_empty()
+                && ctx.info.plural == "serviceaccounts" =>
+        {
+            ctx.token_request()
+        }
         (Method::PUT, true) => ctx.put(),
         (Method::PATCH, true) => ctx.patch(),
         (Method::DELETE, true) => ctx.delete(),
@@ -599,6 +606,49 @@ impl Ctx {
         self.app.store.kick_gc_if_needed(&mut st);
         drop(st);
         Ok(self.respond(201, &r?))
+    }
+
+    /// `POST serviceaccounts/{name}/token` (TokenRequest): a bearer token for the
+    /// ServiceAccount, which RBAC then authorizes as `system:serviceaccount:<ns>:<name>`.
+    fn token_request(&self) -> Result<Response, ApiError> {
+        let req: Value = if self.body.is_empty() {
+            json!({})
+        } else {
+            parse_json_body(&self.body, "TokenRequest", self.content_type())?
+        };
+        if self
+            .app
+            .store
+            .lock()
+            .get(&self.info.table_key(), self.ns(), self.name())
+            .is_none()
+        {
+            return Err(ApiError::not_found(&self.info, self.name()));
+        }
+        let secs = req["spec"]["expirationSeconds"]
+            .as_i64()
+            .filter(|s| *s > 0)
+            .unwrap_or(3600);
+        let audiences = match req["spec"]["audiences"].as_array() {
+            Some(a) if !a.is_empty() => json!(a),
+            _ => json!(["https://kubernetes.default.svc.cluster.local"]),
+        };
+        let token = self
+            .app
+            .authz
+            .token_for(crate::rbac::User::service_account(self.ns(), self.name()));
+        let expires = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        Ok(json_response(
+            201,
+            &json!({"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {"name": self.name(), "namespace": self.ns(), "creationTimestamp": ops::now()},
+                "spec": {"audiences": audiences, "expirationSeconds": secs, "boundObjectRef": req["spec"].get("boundObjectRef").cloned().unwrap_or(Value::Null)},
+                "status": {"token": token, "expirationTimestamp": expires}}),
+        ))
     }
 
     fn put(&self) -> Result<Response, ApiError> {

@@ -955,3 +955,100 @@ async fn operator_cluster_role_from_kustomize() {
     );
     assert_eq!(s.server.forbidden_count(), 3);
 }
+
+/// `create_token_request` (POST serviceaccounts/{name}/token), as envtest/kind e2e backends
+/// get a ServiceAccount token, works on the embedded server too.
+#[tokio::test]
+async fn token_request_gives_a_service_account_token() {
+    use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    use kube::api::{Api, PostParams};
+    let s = start(true).await;
+    s.namespace(OP_NS).await;
+    s.admin(
+        "POST",
+        &format!("/api/v1/namespaces/{OP_NS}/serviceaccounts"),
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": OP_SA}}),
+    )
+    .await;
+    let kc = kube::config::Kubeconfig::from_yaml(&s.server.kubeconfig_yaml("default")).unwrap();
+    let admin = kube::Client::try_from(
+        kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let sas: Api<ServiceAccount> = Api::namespaced(admin, OP_NS);
+    let tr = TokenRequest {
+        spec: TokenRequestSpec {
+            audiences: vec![],
+            expiration_seconds: Some(600),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let got = sas
+        .create_token_request(OP_SA, &PostParams::default(), &tr)
+        .await
+        .expect("token request");
+    let st = got.status.expect("status");
+    assert_eq!(st.token, s.op_token(), "the ServiceAccount's token");
+    assert_eq!(got.spec.expiration_seconds, Some(600));
+    let err = sas
+        .create_token_request("missing", &PostParams::default(), &tr)
+        .await
+        .expect_err("404");
+    assert!(
+        matches!(err, kube::Error::Api(ref e) if e.code == 404),
+        "{err}"
+    );
+    // the token is the ServiceAccount for RBAC
+    assert_eq!(
+        s.call(
+            Some(&st.token),
+            "GET",
+            "/api/v1/namespaces/nuvolaris/configmaps",
+            None
+        )
+        .await
+        .0,
+        403
+    );
+    s.role(
+        OP_NS,
+        "cm",
+        json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["list"]}]),
+    )
+    .await;
+    s.role_binding(OP_NS, "cm", "Role", "cm", sa_subject(OP_NS, OP_SA))
+        .await;
+    assert_eq!(
+        s.call(
+            Some(&st.token),
+            "GET",
+            "/api/v1/namespaces/nuvolaris/configmaps",
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    // only the admin may mint tokens
+    let (code, v) = s
+        .call(
+            Some(&st.token),
+            "POST",
+            &format!("/api/v1/namespaces/{OP_NS}/serviceaccounts/{OP_SA}/token"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(code, 403, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot create resource \"serviceaccounts/token\""),
+        "{v}"
+    );
+    assert_eq!(s.server.forbidden_count(), 2);
+}
