@@ -307,3 +307,34 @@ async fn create_does_not_record_fields_the_server_sets_after_defaulting() {
         "the defaulted label is owned, spec.finalizers and status are not"
     );
 }
+
+#[tokio::test]
+async fn apply_to_scale_conflicts_with_the_parent_replicas_owner() {
+    let t = common::target().await;
+    let ns = t.namespace("scaleconf").await;
+    let r = t
+        .call(
+            "PATCH",
+            &format!("{}/web?fieldManager=op", deps(&ns)),
+            APPLY,
+            Some(&deployment("web", 2)),
+        )
+        .await;
+    assert_eq!(r.code, 201, "{}", r.text);
+    let scale = json!({"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "web"}, "spec": {"replicas": 3}});
+    let r = t
+        .call(
+            "PATCH",
+            &format!("{}/web/scale?fieldManager=hpa", deps(&ns)),
+            APPLY,
+            Some(&scale),
+        )
+        .await;
+    assert_eq!(r.code, 409, "{}", r.text);
+    assert_eq!(
+        r.json["message"],
+        "Apply failed with 1 conflict: conflict with \"op\": .spec.replicas"
+    );
+    let d = get(&t, &format!("{}/web", deps(&ns))).await;
+    assert_eq!(d["spec"]["replicas"], 2);
+}
