@@ -640,3 +640,63 @@ fn api_resource_of(kind: &str) -> ApiResource {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("embedded", Some(BackendKind::Embedded))]
+    #[case("cluster", Some(BackendKind::Cluster))]
+    #[case("envtest", Some(BackendKind::Envtest))]
+    #[case("kind", Some(BackendKind::Kind))]
+    #[case("minikube", None)]
+    #[case("", None)]
+    fn backend_names(#[case] s: &str, #[case] want: Option<BackendKind>) {
+        assert_eq!(s.parse::<BackendKind>().ok(), want);
+        if let Some(k) = want {
+            assert_eq!(k.to_string(), s);
+        }
+    }
+
+    #[rstest]
+    #[case::fresh_deployment("Deployment", json!({"metadata": {"generation": 1}, "spec": {"replicas": 3}}), Some(3))]
+    #[case::current_deployment("Deployment", json!({"metadata": {"generation": 2}, "spec": {"replicas": 3}, "status": {"observedGeneration": 2, "replicas": 3, "readyReplicas": 3}}), None)]
+    #[case::scaled_deployment("Deployment", json!({"metadata": {"generation": 3}, "spec": {"replicas": 5}, "status": {"observedGeneration": 2, "replicas": 3, "readyReplicas": 3}}), Some(5))]
+    #[case::statefulset_default_one("StatefulSet", json!({"metadata": {"generation": 1}, "spec": {}}), Some(1))]
+    fn simulated_workload_status(
+        #[case] kind: &str,
+        #[case] obj: Value,
+        #[case] ready: Option<i64>,
+    ) {
+        let got = simulated_status(kind, &obj);
+        assert_eq!(
+            got.as_ref()
+                .map(|p| p["status"]["readyReplicas"].as_i64().unwrap()),
+            ready
+        );
+        if let Some(p) = got {
+            assert_eq!(
+                p["status"]["observedGeneration"],
+                obj["metadata"]["generation"]
+            );
+        }
+    }
+
+    #[rstest]
+    #[case(json!({"status": {}}), true)]
+    #[case(json!({"status": {"succeeded": 1}}), false)]
+    fn simulated_job_status(#[case] obj: Value, #[case] writes: bool) {
+        let got = simulated_status("Job", &obj);
+        assert_eq!(got.is_some(), writes);
+        if let Some(p) = got {
+            assert_eq!(p["status"]["succeeded"], 1);
+            assert!(p["status"]["conditions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["type"] == "Complete"));
+        }
+    }
+}

@@ -406,3 +406,22 @@ async fn apply_and_report(
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_yaml_is_applied_first() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["a.yaml", "whisk.yaml", "sample.yaml", "notes.txt", "b.yml"] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        let names: Vec<String> = example_files(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["sample.yaml", "a.yaml", "b.yml", "whisk.yaml"]);
+    }
+}

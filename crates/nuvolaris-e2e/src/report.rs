@@ -124,3 +124,53 @@ impl fmt::Display for Report {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn r(name: &str, outcome: Outcome) -> ScenarioResult {
+        ScenarioResult {
+            name: name.into(),
+            outcome,
+            duration: Duration::from_millis(1500),
+            notes: vec![],
+        }
+    }
+
+    #[rstest]
+    #[case::all_passed(vec![Outcome::Passed, Outcome::Passed], true)]
+    #[case::na_is_not_failure(vec![Outcome::Passed, Outcome::NotApplicable("no rbac".into())], true)]
+    #[case::one_failed(vec![Outcome::Passed, Outcome::Failed("boom".into())], false)]
+    #[case::only_na_is_not_success(vec![Outcome::NotApplicable("x".into())], false)]
+    #[case::empty_is_not_success(vec![], false)]
+    fn success(#[case] outcomes: Vec<Outcome>, #[case] want: bool) {
+        let rep = Report {
+            backend: "embedded".into(),
+            results: outcomes
+                .into_iter()
+                .enumerate()
+                .map(|(i, o)| r(&format!("s{i}"), o))
+                .collect(),
+        };
+        assert_eq!(rep.success(), want);
+    }
+
+    #[test]
+    fn table_shows_each_outcome_and_the_totals() {
+        let rep = Report {
+            backend: "embedded".into(),
+            results: vec![
+                r("a", Outcome::Passed),
+                r("bb", Outcome::Failed("why".into())),
+                r("c", Outcome::NotApplicable("no rbac".into())),
+            ],
+        };
+        let t = rep.to_string();
+        assert!(t.contains("a         pass"), "{t}");
+        assert!(t.contains("bb        FAIL        1.5s  why"), "{t}");
+        assert!(t.contains("c         n/a"), "{t}");
+        assert!(t.ends_with("1 passed, 1 failed, 1 not applicable"), "{t}");
+    }
+}

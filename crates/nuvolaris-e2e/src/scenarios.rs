@@ -851,7 +851,10 @@ fn health(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum::<f64>();
         let counted = ok >= 1.0;
-        ensure!(counted, "no successful sample reconcile counted in /metrics");
+        ensure!(
+            counted,
+            "no successful sample reconcile counted in /metrics"
+        );
         ku::delete(&ku::samples(&c, ns), "metrics").await?;
         ku::wait_gone(&ku::samples(&c, ns), "metrics", T_READY).await?;
         check_alive(&mut op)?;
