@@ -37,7 +37,8 @@ use tokio::process::{Child, Command};
 /// Which API server the suite talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendKind {
-    /// The in-memory API server of `nuvolaris-apiserver`, started in-process, simulator on.
+    /// The in-memory API server of `nuvolaris-apiserver`, started in-process, workload simulator
+    /// and RBAC on.
     Embedded,
     /// The cluster of the current kubeconfig (`$KUBECONFIG`, else `~/.kube/config`).
     Cluster,
@@ -162,6 +163,7 @@ impl Backend {
             simulate_workloads: true,
             simulate_delay: opts.simulate_delay,
             faults: faults.clone(),
+            rbac: true,
             ..Default::default()
         })
         .await?;
@@ -174,7 +176,7 @@ impl Backend {
             kubeconfig,
             client,
             operator_bin,
-            rbac: false,
+            rbac: true,
             operator_in_cluster: false,
             faults: Some(faults),
             workdir: dir,
@@ -412,6 +414,17 @@ impl Backend {
     /// The embedded server's URL (embedded backend only).
     pub fn server_url(&self) -> Option<String> {
         self.server.as_ref().map(ApiServer::url)
+    }
+
+    /// On the embedded server: the 403 answers so far and the requests allowed for the
+    /// ServiceAccount `namespace/name` (None on other backends).
+    pub fn rbac_audit(&self, namespace: &str, name: &str) -> Option<(Vec<String>, usize)> {
+        self.server.as_ref().map(|s| {
+            (
+                s.forbidden_requests(),
+                s.service_account_requests(namespace, name),
+            )
+        })
     }
 
     /// Requests served so far (embedded backend only; counted by its fault layer).

@@ -722,43 +722,7 @@ fn rbac(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         let (mut op, kubectl_logs) = if b.operator_in_cluster {
             (None, true)
         } else {
-            let sa_ns = "e2e-rbac-operator";
-            ku::ensure_namespace(&c, sa_ns).await?;
-            let role_file =
-                crate::workspace_root().join("charts-free-kustomize/operator/cluster-role.yaml");
-            let text = std::fs::read_to_string(&role_file)
-                .map_err(|e| Error::io(format!("read {}", role_file.display()), e))?;
-            let mut role = ku::parse_yaml_stream(&text, &role_file.display().to_string())?
-                .into_iter()
-                .next()
-                .ok_or_else(|| Error::Check("empty cluster-role.yaml".into()))?;
-            role["metadata"] = json!({"name": "nuvolaris-operator-e2e"});
-            let docs = vec![
-                json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "nuvolaris-operator-e2e", "namespace": sa_ns}}),
-                role,
-                json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "nuvolaris-operator-e2e"},
-                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "nuvolaris-operator-e2e"},
-                    "subjects": [{"kind": "ServiceAccount", "name": "nuvolaris-operator-e2e", "namespace": sa_ns}]}),
-            ];
-            ku::apply_docs(&c, &docs, sa_ns).await?;
-            let sas: Api<ServiceAccount> = Api::namespaced(c.clone(), sa_ns);
-            let tr = TokenRequest {
-                spec: TokenRequestSpec {
-                    audiences: vec![],
-                    expiration_seconds: Some(3600),
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            let tok = retry(|| async {
-                sas.create_token_request("nuvolaris-operator-e2e", &PostParams::default(), &tr)
-                    .await
-            })
-            .await
-            .map_err(|e| Error::kube("TokenRequest for nuvolaris-operator-e2e", e))?;
-            let token = tok.status.map(|s| s.token).unwrap_or_default();
-            let kc = b.workdir.path().join("operator-sa.kubeconfig");
-            kubeconfig_with_token(&b.kubeconfig, &token, &kc)?;
+            let kc = operator_sa_kubeconfig(b).await?;
             let mut p =
                 OperatorProcess::spawn(&b.operator_bin, &kc, b.workdir.path(), &opts("rbac"))?;
             p.wait_ready(T_READY).await?;
@@ -806,8 +770,73 @@ fn rbac(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         );
         check_alive(&mut op)?;
         notes.push(format!("0 Forbidden in {} log lines", logs.lines().count()));
+        if let (false, Some((denied, allowed))) = (
+            kubectl_logs,
+            b.rbac_audit("e2e-rbac-operator", "nuvolaris-operator-e2e"),
+        ) {
+            ensure!(
+                denied.is_empty(),
+                "the server answered {} requests with 403, e.g. {}",
+                denied.len(),
+                denied[0]
+            );
+            ensure!(
+                allowed > 0,
+                "the server saw no request of the operator's ServiceAccount"
+            );
+            notes.push(format!(
+                "server: 0 requests refused, {allowed} allowed for the ServiceAccount"
+            ));
+        }
         Ok(Done::Passed(notes))
     })
+}
+
+/// Namespace and name of the ServiceAccount the operator runs as in the RBAC checks.
+pub const OPERATOR_SA: (&str, &str) = ("e2e-rbac-operator", "nuvolaris-operator-e2e");
+
+/// Creates (idempotently) the operator's ServiceAccount bound to the shipped ClusterRole
+/// (`charts-free-kustomize/operator/cluster-role.yaml`) and writes a kubeconfig with its token.
+async fn operator_sa_kubeconfig(b: &Backend) -> Result<std::path::PathBuf> {
+    let c = b.client.clone();
+    let sa_ns = "e2e-rbac-operator";
+    ku::ensure_namespace(&c, sa_ns).await?;
+    let role_file =
+        crate::workspace_root().join("charts-free-kustomize/operator/cluster-role.yaml");
+    let text = std::fs::read_to_string(&role_file)
+        .map_err(|e| Error::io(format!("read {}", role_file.display()), e))?;
+    let mut role = ku::parse_yaml_stream(&text, &role_file.display().to_string())?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Check("empty cluster-role.yaml".into()))?;
+    role["metadata"] = json!({"name": "nuvolaris-operator-e2e"});
+    let docs = vec![
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "nuvolaris-operator-e2e", "namespace": sa_ns}}),
+        role,
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "nuvolaris-operator-e2e"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "nuvolaris-operator-e2e"},
+            "subjects": [{"kind": "ServiceAccount", "name": "nuvolaris-operator-e2e", "namespace": sa_ns}]}),
+    ];
+    ku::apply_docs(&c, &docs, sa_ns).await?;
+    let sas: Api<ServiceAccount> = Api::namespaced(c.clone(), sa_ns);
+    let tr = TokenRequest {
+        spec: TokenRequestSpec {
+            audiences: vec![],
+            expiration_seconds: Some(3600),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let tok = retry(|| async {
+        sas.create_token_request("nuvolaris-operator-e2e", &PostParams::default(), &tr)
+            .await
+    })
+    .await
+    .map_err(|e| Error::kube("TokenRequest for nuvolaris-operator-e2e", e))?;
+    let token = tok.status.map(|s| s.token).unwrap_or_default();
+    let kc = b.workdir.path().join("operator-sa.kubeconfig");
+    kubeconfig_with_token(&b.kubeconfig, &token, &kc)?;
+    Ok(kc)
 }
 
 fn health(b: &Backend) -> BoxFuture<'_, Result<Done>> {
@@ -1050,7 +1079,16 @@ fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
         if ku::ensure_kind_node(&c).await? {
             notes.push("no nodes: created one labelled nuvolaris.io/kube=kind".to_string());
         }
-        let mut op = start_operator(b, opts("whisk")).await?;
+        let mut op = if b.rbac && !b.operator_in_cluster {
+            let kc = operator_sa_kubeconfig(b).await?;
+            let mut p =
+                OperatorProcess::spawn(&b.operator_bin, &kc, b.workdir.path(), &opts("whisk"))?;
+            p.wait_ready(T_READY).await?;
+            notes.push("operator under its ServiceAccount and the shipped ClusterRole".to_string());
+            Some(p)
+        } else {
+            start_operator(b, opts("whisk")).await?
+        };
         let text = std::fs::read_to_string(root.join("examples/whisk.yaml"))
             .map_err(|e| Error::io("read examples/whisk.yaml", e))?;
         let w = ku::parse_yaml_stream(&text, "examples/whisk.yaml")?
@@ -1215,6 +1253,27 @@ fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             );
         }
         check_alive(&mut op)?;
+        if let Some(p) = &op {
+            let logs = p.logs();
+            let forbidden: Vec<&str> = logs
+                .lines()
+                .filter(|l| l.to_lowercase().contains("forbidden"))
+                .collect();
+            ensure!(
+                forbidden.is_empty(),
+                "{} Forbidden log lines, e.g. {}",
+                forbidden.len(),
+                forbidden[0]
+            );
+        }
+        if let Some((denied, _)) = b.rbac_audit(OPERATOR_SA.0, OPERATOR_SA.1) {
+            ensure!(
+                denied.is_empty(),
+                "the server answered {} requests with 403, e.g. {}",
+                denied.len(),
+                denied[0]
+            );
+        }
         notes.extend([
             format!(
                 "order couchdb {:.2}s <= init {:.2}s <= init done {:.2}s <= controller {:.2}s",
