@@ -392,3 +392,27 @@ pub async fn ensure_kind_node(client: &Client) -> Result<bool> {
         Err(e) => Err(Error::kube("create node embedded-node", e)),
     }
 }
+
+/// Waits (up to `timeout`) for an Event of `type_` and `reason` about object `name` in `ns`
+/// (Events are recorded after the status they explain, so a reader may see the status first).
+pub async fn wait_event(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    type_: &str,
+    reason: &str,
+    timeout: Duration,
+) -> Result<Value> {
+    wait_for(
+        &format!("a {type_} {reason} Event about {ns}/{name}"),
+        timeout,
+        || async {
+            events(client, ns, Some(name))
+                .await
+                .ok()?
+                .into_iter()
+                .find(|e| e["type"] == type_ && e["reason"] == reason)
+        },
+    )
+    .await
+}

@@ -584,12 +584,15 @@ async fn invalid_spec_inner(b: &Backend, c: &Client, ns: &str) -> Result<Vec<Str
                 .is_none(),
             "the invalid Sample {name} got a Deployment"
         );
-        let evs = ku::events(c, ns, Some(name)).await?;
-        ensure!(
-            evs.iter()
-                .any(|e| e["type"] == "Warning" && e["reason"] == "InvalidSpec"),
-            "no Warning InvalidSpec Event for {name}: {evs:?}"
-        );
+        ku::wait_event(
+            c,
+            ns,
+            name,
+            "Warning",
+            "InvalidSpec",
+            Duration::from_secs(20),
+        )
+        .await?;
         if notes.is_empty() {
             notes.push(format!(
                 "e.g. {}",

@@ -518,10 +518,16 @@ async fn hostile_objects_get_the_documented_response_and_disturb_nothing() {
             {
                 failures.push(format!("{name}: got a Deployment"));
             }
-            let evs = ku::events(&c, NS, Some(name)).await.unwrap();
-            if !evs
-                .iter()
-                .any(|e| e["type"] == "Warning" && e["reason"] == "InvalidSpec")
+            if ku::wait_event(
+                &c,
+                NS,
+                name,
+                "Warning",
+                "InvalidSpec",
+                Duration::from_secs(20),
+            )
+            .await
+            .is_err()
             {
                 failures.push(format!("{name}: no Warning InvalidSpec Event"));
             }
