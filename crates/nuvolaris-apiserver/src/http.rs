@@ -316,6 +316,7 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         q,
         headers: parts.headers,
         body,
+        warnings: Arc::default(),
     };
     let res = match (parts.method.clone(), ctx.rp.name.is_some()) {
         (Method::GET, false) if truthy(&ctx.q, "watch") => return watch(ctx),
@@ -335,10 +336,63 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         (Method::DELETE, false) => ctx.delete_collection(),
         _ => Err(ApiError::method_not_allowed()),
     };
-    match res {
+    let mut resp = match res {
         Ok(r) => r,
         Err(e) => error_response(&e),
+    };
+    if let Ok(w) = ctx.warnings.lock() {
+        add_warnings(&mut resp, &w);
     }
+    resp
+}
+
+/// Most bytes of `Warning` headers one response carries (the real server's 4 KiB budget);
+/// further warnings are dropped.
+const MAX_WARNING_BYTES: usize = 4096;
+
+/// Adds one `Warning` header per distinct value, within [`MAX_WARNING_BYTES`].
+fn add_warnings(resp: &mut Response, warnings: &[String]) {
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    for w in warnings {
+        if !seen.insert(w.as_str()) {
+            continue;
+        }
+        total += w.len();
+        if total > MAX_WARNING_BYTES {
+            break;
+        }
+        if let Ok(v) = header::HeaderValue::from_bytes(w.as_bytes()) {
+            resp.headers_mut().append(header::WARNING, v);
+        }
+    }
+}
+
+/// The media types POST and PUT bodies may have (kube-apiserver's serializers).
+const INPUT_MEDIA_TYPES: &str =
+    "application/json, application/yaml, application/vnd.kubernetes.protobuf";
+
+/// 415 UnsupportedMediaType unless the request's Content-Type is a decodable body type
+/// (absent means JSON, as for the real server).
+fn check_input_type(ct: &str) -> Result<(), ApiError> {
+    let mt = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if mt.is_empty()
+        || mt == "application/json"
+        || mt == "application/yaml"
+        || mt.contains("protobuf")
+    {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        415,
+        "UnsupportedMediaType",
+        format!("the body of the request was in an unknown format - accepted media types include: {INPUT_MEDIA_TYPES}"),
+    ))
 }
 
 struct Ctx {
@@ -348,6 +402,8 @@ struct Ctx {
     q: HashMap<String, String>,
     headers: HeaderMap,
     body: Bytes,
+    /// `Warning` header values gathered by the write (see [`WriteOpts::warnings`]).
+    warnings: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 fn parse_json_body(body: &[u8], kind: &str, ct: &str) -> Result<Value, ApiError> {
@@ -396,6 +452,10 @@ impl Ctx {
             dry_run: self.q.get("dryRun").is_some_and(|v| v == "All"),
             subresource: self.rp.sub.clone(),
             apply: false,
+            field_validation: ops::FieldValidation::parse(
+                self.q.get("fieldValidation").map(String::as_str),
+            ),
+            warnings: self.warnings.clone(),
         }
     }
 
@@ -593,6 +653,7 @@ impl Ctx {
     }
 
     fn create(&self) -> Result<Response, ApiError> {
+        check_input_type(self.content_type())?;
         let obj = parse_json_body(&self.body, &self.info.kind, self.content_type())?;
         let mut st = self.app.store.lock();
         let r = ops::create(
@@ -611,6 +672,7 @@ impl Ctx {
     /// `POST serviceaccounts/{name}/token` (TokenRequest): a bearer token for the
     /// ServiceAccount, which RBAC then authorizes as `system:serviceaccount:<ns>:<name>`.
     fn token_request(&self) -> Result<Response, ApiError> {
+        check_input_type(self.content_type())?;
         let req: Value = if self.body.is_empty() {
             json!({})
         } else {
@@ -653,6 +715,7 @@ impl Ctx {
 
     fn put(&self) -> Result<Response, ApiError> {
         self.check_sub()?;
+        check_input_type(self.content_type())?;
         let body = parse_json_body(&self.body, &self.info.kind, self.content_type())?;
         let mut st = self.app.store.lock();
         let key = self.info.table_key();
@@ -748,7 +811,11 @@ impl Ctx {
             return Err(ApiError::new(
                 415,
                 "UnsupportedMediaType",
-                format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {ct})"),
+                if self.info.custom {
+                    crate::patch::SMP_UNSUPPORTED.to_string()
+                } else {
+                    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml".to_string()
+                },
             ));
         };
         let force = truthy(&self.q, "force");

@@ -21,7 +21,7 @@ use crate::resources::{from_crd, ResourceInfo};
 use crate::status::{cause, ApiError};
 use crate::store::{meta_str, State};
 use serde_json::{json, Map, Value};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Options shared by writes.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +34,33 @@ pub struct WriteOpts {
     pub subresource: Option<String>,
     /// The write is a server-side apply (managedFields already set by the patch).
     pub apply: bool,
+    /// `fieldValidation` query parameter: what to do with unknown fields of custom resources.
+    pub field_validation: FieldValidation,
+    /// Sink for the `Warning` header values the write produces (shared with the HTTP layer).
+    pub warnings: Arc<Mutex<Vec<String>>>,
+}
+
+/// The `fieldValidation` query parameter of writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldValidation {
+    /// Unknown fields are dropped silently.
+    Ignore,
+    /// Unknown fields are dropped with one `Warning` header each (the server's default).
+    #[default]
+    Warn,
+    /// Unknown fields make the write fail with 400 BadRequest.
+    Strict,
+}
+
+impl FieldValidation {
+    /// Parses the query parameter value (absent or unrecognized: the default, `Warn`).
+    pub fn parse(v: Option<&str>) -> Self {
+        match v {
+            Some("Ignore") => Self::Ignore,
+            Some("Strict") => Self::Strict,
+            _ => Self::Warn,
+        }
+    }
 }
 
 /// Deletion propagation.
@@ -438,9 +465,23 @@ fn default_service(info: &ResourceInfo, old: Option<&Value>, obj: &mut Value) {
     }
 }
 
-fn validate_custom(info: &ResourceInfo, obj: &mut Value, name: &str) -> Result<(), ApiError> {
+fn validate_custom(
+    info: &ResourceInfo,
+    obj: &mut Value,
+    name: &str,
+    opts: &WriteOpts,
+) -> Result<(), ApiError> {
     if let Some(schema) = &info.schema {
-        crate::schema_hook::validate(info, schema, obj, name)?;
+        let pruned = crate::schema_hook::validate(info, schema, obj, name, opts.field_validation)?;
+        if opts.field_validation == FieldValidation::Warn && !pruned.is_empty() {
+            if let Ok(mut w) = opts.warnings.lock() {
+                w.extend(
+                    pruned
+                        .iter()
+                        .map(|p| crate::validation::unknown_field_warning(p)),
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -544,7 +585,7 @@ pub fn create(
         }
     }
     if info.custom {
-        validate_custom(info, &mut obj, &name)?;
+        validate_custom(info, &mut obj, &name, opts)?;
     }
     // like the real server: field tracking sees the decoded, defaulted object, before the
     // strategy's PrepareForCreate resets status and sets server-owned fields
@@ -825,7 +866,7 @@ pub fn update(
         return Err(ApiError::invalid(info, &name, causes));
     }
     if info.custom {
-        validate_custom(info, &mut new, &name)?;
+        validate_custom(info, &mut new, &name, opts)?;
     }
     if info.group == "apiextensions.k8s.io"
         && info.plural == "customresourcedefinitions"

@@ -17,6 +17,7 @@
 
 //! Adapter to the CRD structural-schema validation and pruning (the `validation` module).
 
+use crate::ops::FieldValidation;
 use crate::resources::ResourceInfo;
 use crate::status::ApiError;
 use crate::validation;
@@ -32,22 +33,36 @@ fn to_api_error(body: Value) -> ApiError {
 }
 
 /// Validates and prunes a custom resource against its openAPIV3Schema (apiVersion, kind and
-/// metadata are kept as the real server keeps them).
+/// metadata are kept as the real server keeps them). Returns the paths of the pruned unknown
+/// fields; with `fieldValidation=Strict` any such field is a 400 BadRequest (checked first, as
+/// the server's strict decoding runs before validation).
 pub fn validate(
     info: &ResourceInfo,
     schema: &Value,
     obj: &mut Value,
     name: &str,
-) -> Result<(), ApiError> {
+    mode: FieldValidation,
+) -> Result<Vec<String>, ApiError> {
     let keep: Vec<(String, Value)> = ["apiVersion", "kind", "metadata"]
         .iter()
         .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
         .collect();
-    let res = validation::validate_and_prune(schema, obj);
+    let (pruned, res) = validation::validate_and_prune_with_report(schema, obj);
     if let Some(o) = obj.as_object_mut() {
-        for (k, v) in keep {
+        for (k, mut v) in keep {
+            if k == "metadata" {
+                // unknown metadata fields were reported above: drop them as ObjectMeta does
+                validation::prune_object_meta(&mut v);
+            }
             o.insert(k, v);
         }
+    }
+    if mode == FieldValidation::Strict && !pruned.is_empty() {
+        return Err(ApiError::bad_request(validation::strict_decoding_message(
+            &info.kind,
+            &info.version,
+            &pruned,
+        )));
     }
     res.map_err(|causes| {
         to_api_error(validation::invalid_status(
@@ -56,7 +71,8 @@ pub fn validate(
             name,
             &causes,
         ))
-    })
+    })?;
+    Ok(pruned)
 }
 
 /// Validates a CustomResourceDefinition's schemas (structural, every served version).

@@ -210,15 +210,25 @@ fn with_detail(mut s: String, detail: &str) -> String {
 /// and applying defaults first (the order the real server uses). `obj` is modified in place even
 /// when validation fails (as the server's decoded object would be).
 pub fn validate_and_prune(schema: &Value, obj: &mut Value) -> Result<(), Vec<Cause>> {
+    validate_and_prune_with_report(schema, obj).1
+}
+
+/// [`validate_and_prune`], also returning the paths of the pruned unknown fields (see
+/// [`prune_with_report`]), which the server reports whether or not validation passes.
+pub fn validate_and_prune_with_report(
+    schema: &Value,
+    obj: &mut Value,
+) -> (Vec<String>, Result<(), Vec<Cause>>) {
     normalize_numbers(obj);
-    prune(schema, obj);
+    let pruned = prune_with_report(schema, obj);
     apply_defaults(schema, obj);
     let causes = validate(schema, obj);
-    if causes.is_empty() {
+    let res = if causes.is_empty() {
         Ok(())
     } else {
         Err(causes)
-    }
+    };
+    (pruned, res)
 }
 
 /// Integral floats (`2.0`) become integers, as the server's decoding of custom resources into

@@ -1365,3 +1365,174 @@ async fn table_for_kubectl_get() {
         .await;
     assert_eq!(one.json["rows"].as_array().unwrap().len(), 1);
 }
+
+/// A write whose Content-Type no serializer accepts is 415 UnsupportedMediaType with the real
+/// server's Status (POST/PUT list the body media types, PATCH the patch types of the resource).
+#[tokio::test]
+async fn unsupported_media_type_is_415() {
+    let t = common::target().await;
+    let ns = t.namespace("media").await;
+    let status = |msg: &str| {
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": format!("the body of the request was in an unknown format - accepted media types include: {msg}"),
+            "reason": "UnsupportedMediaType", "code": 415})
+    };
+    let bodies = "application/json, application/yaml, application/vnd.kubernetes.protobuf";
+    let post = t
+        .call("POST", &cms(&ns), Some("text/plain"), Some(&cm("plain")))
+        .await;
+    assert_eq!(post.code, 415, "{}", post.text);
+    assert_eq!(post.json, status(bodies));
+    // JSON with parameters, YAML and no Content-Type at all are accepted
+    let ok = t
+        .call(
+            "POST",
+            &cms(&ns),
+            Some("application/json; charset=utf-8"),
+            Some(&cm("plain")),
+        )
+        .await;
+    assert_eq!(ok.code, 201, "{}", ok.text);
+    let put = t
+        .call(
+            "PUT",
+            &format!("{}/plain", cms(&ns)),
+            Some("text/plain"),
+            Some(&ok.json),
+        )
+        .await;
+    assert_eq!(put.code, 415, "{}", put.text);
+    assert_eq!(put.json, status(bodies));
+    let patch = t
+        .call(
+            "PATCH",
+            &format!("{}/plain", cms(&ns)),
+            Some("text/plain"),
+            Some(&json!({"data": {"a": "b"}})),
+        )
+        .await;
+    assert_eq!(patch.code, 415, "{}", patch.text);
+    assert_eq!(patch.json, status("application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"));
+    let group = "conf3.example.org";
+    install_widgets(&t, group).await;
+    let base = format!("/apis/{group}/v1/namespaces/{ns}/widgets");
+    let w = json!({"apiVersion": format!("{group}/v1"), "kind": "Widget", "metadata": {"name": "w"}, "spec": {"count": 1}});
+    let cr = t.call("POST", &base, Some("text/plain"), Some(&w)).await;
+    assert_eq!(cr.code, 415, "{}", cr.text);
+    assert_eq!(cr.json, status(bodies));
+    assert_eq!(
+        t.call("POST", &base, Some("application/yaml"), Some(&w))
+            .await
+            .code,
+        201
+    );
+    let crp = t
+        .call(
+            "PATCH",
+            &format!("{base}/w"),
+            Some("text/plain"),
+            Some(&json!({"spec": {"count": 2}})),
+        )
+        .await;
+    assert_eq!(crp.code, 415, "{}", crp.text);
+    assert_eq!(crp.json, status("application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"));
+}
+
+/// Unknown fields of a custom resource are pruned with one `Warning` header each by default
+/// (`fieldValidation=Warn`), silently with `Ignore`, and refused (400) with `Strict`.
+#[tokio::test]
+async fn pruned_unknown_fields_warn_or_fail() {
+    let t = common::target().await;
+    let ns = t.namespace("warn").await;
+    let group = "conf4.example.org";
+    install_widgets(&t, group).await;
+    let base = format!("/apis/{group}/v1/namespaces/{ns}/widgets");
+    let w = |name: &str| {
+        json!({"apiVersion": format!("{group}/v1"), "kind": "Widget", "metadata": {"name": name},
+            "spec": {"count": 1, "foo": "x", "bar": {"deep": 1}}})
+    };
+    let c = t.call("POST", &base, None, Some(&w("a"))).await;
+    assert_eq!(c.code, 201, "{}", c.text);
+    assert_eq!(c.json["spec"], json!({"count": 1}));
+    assert_eq!(
+        c.warnings,
+        vec![
+            r#"299 - "unknown field \"spec.bar\"""#,
+            r#"299 - "unknown field \"spec.foo\"""#
+        ]
+    );
+    // PUT and PATCH report the unknown fields they bring; known fields alone warn nothing
+    let mut put_body = c.json.clone();
+    put_body["spec"]["colour"] = json!("red");
+    let put = t
+        .call("PUT", &format!("{base}/a"), None, Some(&put_body))
+        .await;
+    assert_eq!(put.code, 200, "{}", put.text);
+    assert_eq!(
+        put.warnings,
+        vec![r#"299 - "unknown field \"spec.colour\"""#]
+    );
+    let patch = t
+        .call(
+            "PATCH",
+            &format!("{base}/a"),
+            MERGE,
+            Some(&json!({"spec": {"count": 2, "size": 3}})),
+        )
+        .await;
+    assert_eq!(patch.code, 200, "{}", patch.text);
+    assert_eq!(patch.json["spec"], json!({"count": 2}));
+    assert_eq!(
+        patch.warnings,
+        vec![r#"299 - "unknown field \"spec.size\"""#]
+    );
+    let clean = t
+        .call(
+            "PATCH",
+            &format!("{base}/a"),
+            MERGE,
+            Some(&json!({"spec": {"count": 3}})),
+        )
+        .await;
+    assert_eq!(clean.code, 200, "{}", clean.text);
+    assert!(clean.warnings.is_empty(), "{:?}", clean.warnings);
+    let ignore = t
+        .call(
+            "POST",
+            &format!("{base}?fieldValidation=Ignore"),
+            None,
+            Some(&w("b")),
+        )
+        .await;
+    assert_eq!(ignore.code, 201, "{}", ignore.text);
+    assert!(ignore.warnings.is_empty(), "{:?}", ignore.warnings);
+    assert_eq!(ignore.json["spec"], json!({"count": 1}));
+    let strict = t
+        .call(
+            "POST",
+            &format!("{base}?fieldValidation=Strict"),
+            None,
+            Some(&w("c")),
+        )
+        .await;
+    assert_eq!(strict.code, 400, "{}", strict.text);
+    assert_eq!(strict.json["reason"], "BadRequest");
+    assert_eq!(
+        strict.json["message"],
+        r#"Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bar", unknown field "spec.foo""#
+    );
+    assert_eq!(
+        t.call("GET", &format!("{base}/c"), None, None).await.code,
+        404,
+        "nothing stored on a strict failure"
+    );
+    let strict_patch = t
+        .call(
+            "PATCH",
+            &format!("{base}/a?fieldValidation=Strict"),
+            MERGE,
+            Some(&json!({"spec": {"size": 3}})),
+        )
+        .await;
+    assert_eq!(strict_patch.code, 400, "{}", strict_patch.text);
+}

@@ -38,6 +38,8 @@ pub struct Resp {
     pub text: String,
     pub json: Value,
     pub content_type: String,
+    /// The `Warning` header values, in order.
+    pub warnings: Vec<String>,
 }
 
 impl Target {
@@ -87,6 +89,12 @@ impl Target {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
+        let warnings = resp
+            .headers()
+            .get_all("warning")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).to_string())
+            .collect();
         let body = resp
             .into_body()
             .collect()
@@ -100,6 +108,7 @@ impl Target {
             text,
             json,
             content_type,
+            warnings,
         }
     }
 
