@@ -918,15 +918,9 @@ mod tests {
         assert_eq!(code, StatusCode::CONFLICT);
         let trace = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/k8s-api-traces/error-409-conflict-stale-rv.json"
+            "/testdata/k8s-api-traces/error-409-conflict-stale-rv.json"
         );
-        let text = std::fs::read_to_string(trace)
-            .or_else(|_| {
-                std::fs::read_to_string(
-                    "/work/shared/k8s-api-traces/error-409-conflict-stale-rv.json",
-                )
-            })
-            .expect("trace error-409-conflict-stale-rv.json");
+        let text = std::fs::read_to_string(trace).expect("trace error-409-conflict-stale-rv.json");
         let expected: Value = serde_json::from_str(&text).expect("trace parses");
         assert_eq!(body, expected);
     }

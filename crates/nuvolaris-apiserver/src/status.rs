@@ -191,7 +191,7 @@ mod tests {
 
     fn trace(name: &str) -> Value {
         let p = format!(
-            "{}/../../../shared/k8s-api-traces/{name}",
+            "{}/testdata/k8s-api-traces/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()

@@ -1918,17 +1918,9 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    /// `shared/k8s-api-traces` beside the repository (as on developer machines and in CI).
+    /// The recorded kube-apiserver answers, copied into this crate's testdata.
     fn traces() -> String {
-        let beside = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/k8s-api-traces"
-        );
-        if std::path::Path::new(beside).is_dir() {
-            beside.to_string()
-        } else {
-            "/work/shared/k8s-api-traces".to_string()
-        }
+        concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/k8s-api-traces").to_string()
     }
 
     /// The `widgets.example.org` schema of the traces (`crd-typed.json`).

@@ -17,7 +17,7 @@
 
 //! Conformance suite of the embedded API server, over HTTP. It runs against the embedded
 //! server, or against a real cluster when `NUVOLARIS_CONFORMANCE_KUBECONFIG` names a kubeconfig
-//! (then it checks that our expectations match reality). Shapes come from shared/k8s-api-traces.
+//! (then it checks that our expectations match reality). Shapes come from testdata/k8s-api-traces (a copy of the recorded traces).
 
 mod common;
 

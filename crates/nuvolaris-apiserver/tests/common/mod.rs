@@ -209,10 +209,10 @@ pub async fn target_with(cfg: ServerConfig) -> Target {
     }
 }
 
-/// Reads a trace file from shared/k8s-api-traces.
+/// Reads a recorded kube-apiserver answer from testdata/k8s-api-traces.
 pub fn trace(name: &str) -> Value {
     let p = format!(
-        "{}/../../../shared/k8s-api-traces/{name}",
+        "{}/testdata/k8s-api-traces/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}")))
