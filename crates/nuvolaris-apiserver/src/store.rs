@@ -342,23 +342,8 @@ fn set_rv(obj: &mut Value, rv: u64) {
     }
 }
 
-const META_ORDER: &[&str] = &[
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-];
+/// ObjectMeta fields in the real server's (Go struct) order.
+const META_ORDER: &[&str] = crate::validation::OBJECT_META_FIELDS;
 
 /// Puts kind, apiVersion, metadata first and metadata fields in the real server's order.
 pub fn canonical(obj: Value) -> Value {
