@@ -85,10 +85,14 @@ where
     }
 }
 
-/// True for API errors worth retrying (5xx, 429, 409 from fault injection or contention).
+/// True for API errors worth retrying (5xx, 429, 409 Conflict from fault injection or contention).
+///
+/// A 409 `AlreadyExists` is final: retrying a create of an existing object never succeeds.
 pub fn transient(e: &kube::Error) -> bool {
     match e {
-        kube::Error::Api(s) => s.code >= 500 || s.code == 429 || s.code == 409,
+        kube::Error::Api(s) => {
+            s.code >= 500 || s.code == 429 || (s.code == 409 && s.reason != "AlreadyExists")
+        }
         kube::Error::HyperError(_) | kube::Error::Service(_) => true,
         _ => false,
     }
@@ -415,4 +419,27 @@ pub async fn wait_event(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::transient;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::server_error(500, "InternalError", true)]
+    #[case::unavailable(503, "ServiceUnavailable", true)]
+    #[case::throttled(429, "TooManyRequests", true)]
+    #[case::stale_resource_version(409, "Conflict", true)]
+    #[case::already_exists_is_final(409, "AlreadyExists", false)]
+    #[case::not_found(404, "NotFound", false)]
+    #[case::invalid(422, "Invalid", false)]
+    fn which_api_errors_are_retried(#[case] code: u16, #[case] reason: &str, #[case] retry: bool) {
+        let status = kube::core::Status {
+            code,
+            reason: reason.to_string(),
+            ..Default::default()
+        };
+        assert_eq!(transient(&kube::Error::Api(Box::new(status))), retry);
+    }
 }
