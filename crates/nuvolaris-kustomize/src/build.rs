@@ -1174,7 +1174,9 @@ spec:
     #[test]
     fn smp_updates_follow_shared_label_entries() {
         let l = MemLoader::new()
-            .with("base/r.yaml", r#"apiVersion: apps/v1
+            .with(
+                "base/r.yaml",
+                r#"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
@@ -1185,11 +1187,17 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: src}
 data: {v: fromcm}
-"#)
-            .with("base/kustomization.yaml", r#"resources: [r.yaml]
+"#,
+            )
+            .with(
+                "base/kustomization.yaml",
+                r#"resources: [r.yaml]
 commonLabels: {app: x}
-"#)
-            .with("ov/kustomization.yaml", r#"resources: [../base]
+"#,
+            )
+            .with(
+                "ov/kustomization.yaml",
+                r#"resources: [../base]
 patches:
 - patch: |-
     apiVersion: apps/v1
@@ -1197,8 +1205,12 @@ patches:
     metadata:
       name: web
       labels: {app: smp}
-"#);
-        check(&l, "ov", r#"apiVersion: v1
+"#,
+            );
+        check(
+            &l,
+            "ov",
+            r#"apiVersion: v1
 data:
   v: fromcm
 kind: ConfigMap
@@ -1222,7 +1234,8 @@ spec:
       labels:
         app: smp
     spec: {}
-"#);
+"#,
+        );
     }
 
     #[test]

@@ -56,7 +56,11 @@ use std::path::Path;
 
 /// Builds the kustomization in `dir` and returns its resources in output order.
 pub fn build(loader: &dyn Loader, dir: &Path) -> Result<Vec<serde_json::Value>, Error> {
-    Ok(build::build_resmap(loader, dir)?.items.into_iter().map(|r| r.obj).collect())
+    Ok(build::build_resmap(loader, dir)?
+        .items
+        .into_iter()
+        .map(|r| r.obj)
+        .collect())
 }
 
 /// Builds the kustomization in `dir` and returns the resources with their kustomize bookkeeping.

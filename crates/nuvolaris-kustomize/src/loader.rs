@@ -103,10 +103,14 @@ impl Loader for FsLoader {
 impl Loader for MemLoader {
     fn read(&self, path: &Path) -> Result<Vec<u8>, Error> {
         let p = normalize(path);
-        self.files.get(&p).or_else(|| self.files.get(path)).cloned().ok_or_else(|| Error::Io {
-            path: path.display().to_string(),
-            message: "no such file or directory".into(),
-        })
+        self.files
+            .get(&p)
+            .or_else(|| self.files.get(path))
+            .cloned()
+            .ok_or_else(|| Error::Io {
+                path: path.display().to_string(),
+                message: "no such file or directory".into(),
+            })
     }
     fn is_dir(&self, path: &Path) -> bool {
         let p = normalize(path);
@@ -172,7 +176,8 @@ mod tests {
         assert_eq!(l.read(Path::new("overlay/./k.yaml")).unwrap(), b"y");
         assert!(l.read(Path::new("nope")).is_err());
         let mut raw = MemLoader::new();
-        raw.files.insert(PathBuf::from("./odd/../x.yaml"), b"z".to_vec());
+        raw.files
+            .insert(PathBuf::from("./odd/../x.yaml"), b"z".to_vec());
         assert!(raw.is_file(Path::new("./odd/../x.yaml")));
         assert_eq!(raw.read(Path::new("./odd/../x.yaml")).unwrap(), b"z");
     }

@@ -210,17 +210,23 @@ impl Resource {
 
     /// The current values of all linked fields (see [`Resource::links`]).
     pub fn link_snapshot(&self) -> Vec<Vec<Option<Value>>> {
-        self.links.iter().map(|g| g.iter().map(|p| self.obj.pointer(p).cloned()).collect()).collect()
+        self.links
+            .iter()
+            .map(|g| g.iter().map(|p| self.obj.pointer(p).cloned()).collect())
+            .collect()
     }
 
     /// After an in-place update (strategic merge, vars), gives every member of a link group the
     /// new value of a member that changed since `before`, as kustomize's shared nodes do.
     pub fn propagate_links(&mut self, before: &[Vec<Option<Value>>]) {
         for (g, old) in self.links.iter().zip(before) {
-            let changed = g.iter().zip(old).find_map(|(p, o)| match self.obj.pointer(p) {
-                Some(v @ Value::String(_)) if Some(v) != o.as_ref() => Some(v.clone()),
-                _ => None,
-            });
+            let changed = g
+                .iter()
+                .zip(old)
+                .find_map(|(p, o)| match self.obj.pointer(p) {
+                    Some(v @ Value::String(_)) if Some(v) != o.as_ref() => Some(v.clone()),
+                    _ => None,
+                });
             if let Some(v) = changed {
                 for p in g {
                     if let Some(slot @ Value::String(_)) = self.obj.pointer_mut(p) {

@@ -186,7 +186,8 @@ pub fn apply_sm(r: &mut Resource, patch: &Value, opts: Options) -> Result<bool, 
 fn has_replace_directive(v: &Value) -> bool {
     match v {
         Value::Object(o) => {
-            o.get("$patch").and_then(Value::as_str) == Some("replace") || o.values().any(has_replace_directive)
+            o.get("$patch").and_then(Value::as_str) == Some("replace")
+                || o.values().any(has_replace_directive)
         }
         Value::Array(a) => a.iter().any(has_replace_directive),
         _ => false,

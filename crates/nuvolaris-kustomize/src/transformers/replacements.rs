@@ -337,10 +337,13 @@ mod tests {
             json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"template":{"spec":{}}}}),
             json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"src"},"data":{"v":"fromcm"}}),
         ]);
-        let pairs: indexmap::IndexMap<String, String> = [("app".to_string(), "x".to_string())].into_iter().collect();
+        let pairs: indexmap::IndexMap<String, String> =
+            [("app".to_string(), "x".to_string())].into_iter().collect();
         crate::transformers::labels::apply(&mut m, &pairs, &cfg.common_labels).unwrap();
-        let rules = vec![json!({"source":{"kind":"ConfigMap","name":"src","fieldPath":"data.v"},
-            "targets":[{"select":{"kind":"Deployment"},"fieldPaths":["metadata.labels.app"]}]})];
+        let rules = vec![
+            json!({"source":{"kind":"ConfigMap","name":"src","fieldPath":"data.v"},
+            "targets":[{"select":{"kind":"Deployment"},"fieldPaths":["metadata.labels.app"]}]}),
+        ];
         apply(&mut m, &rules).unwrap();
         let d = &m.items[0].obj;
         assert_eq!(d["metadata"]["labels"]["app"], "fromcm");
