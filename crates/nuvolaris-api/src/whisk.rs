@@ -433,33 +433,25 @@ pub struct TriggerLimits {
     pub fires_per_minute: Option<i64>,
 }
 
-/// A min/std/max triple of strings.
+/// A min/std/max triple of upstream action limits.
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-pub struct StringRange {
+pub struct LimitRange<T> {
     /// Minimum.
     #[serde(rename = "limit-min", default, skip_serializing_if = "Option::is_none")]
-    pub limit_min: Option<String>,
+    pub limit_min: Option<T>,
     /// Default.
     #[serde(rename = "limit-std", default, skip_serializing_if = "Option::is_none")]
-    pub limit_std: Option<String>,
+    pub limit_std: Option<T>,
     /// Maximum.
     #[serde(rename = "limit-max", default, skip_serializing_if = "Option::is_none")]
-    pub limit_max: Option<String>,
+    pub limit_max: Option<T>,
 }
 
-/// A min/std/max triple of integers.
-#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-pub struct IntRange {
-    /// Minimum.
-    #[serde(rename = "limit-min", default, skip_serializing_if = "Option::is_none")]
-    pub limit_min: Option<i64>,
-    /// Default.
-    #[serde(rename = "limit-std", default, skip_serializing_if = "Option::is_none")]
-    pub limit_std: Option<i64>,
-    /// Maximum.
-    #[serde(rename = "limit-max", default, skip_serializing_if = "Option::is_none")]
-    pub limit_max: Option<i64>,
-}
+/// A min/std/max triple of strings (`time`, `memory`).
+pub type StringRange = LimitRange<String>;
+
+/// A min/std/max triple of integers (`concurrency`).
+pub type IntRange = LimitRange<i64>;
 
 /// `spec.configs.limits.loadbalancer`.
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
