@@ -68,6 +68,15 @@ pub enum Error {
     Unsupported(String),
 }
 
+impl From<nuvolaris_merge::MergeError> for Error {
+    fn from(e: nuvolaris_merge::MergeError) -> Self {
+        Error::StrategicMerge {
+            path: e.path,
+            message: e.message,
+        }
+    }
+}
+
 impl Error {
     /// Shorthand for a [`Error::Build`] error.
     pub fn build(msg: impl Into<String>) -> Self {

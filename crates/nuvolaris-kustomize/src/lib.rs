@@ -43,9 +43,7 @@ pub mod loader;
 mod parse;
 pub mod resid;
 pub mod resource;
-pub mod schema;
 pub mod selector;
-pub mod smp;
 pub mod transformers;
 pub mod yaml;
 

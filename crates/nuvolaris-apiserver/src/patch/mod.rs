@@ -28,7 +28,7 @@ pub mod ssa;
 #[cfg(test)]
 mod tests;
 
-use nuvolaris_kustomize::smp::{strategic_merge_with, Flavor};
+use nuvolaris_merge::smp::{strategic_merge_with, Flavor};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -274,7 +274,7 @@ pub fn apply_patch_with_reset(
                     "error decoding patch: a strategic merge patch must be a JSON object".into(),
                 ));
             }
-            let schema = nuvolaris_kustomize::schema::for_object(live);
+            let schema = nuvolaris_merge::schema::for_object(live);
             strategic_merge_with(live, &patch, schema, Flavor::ApiServer)
                 .map_err(|e| PatchError::BadRequest(e.to_string()))
         }

@@ -17,11 +17,11 @@
 
 //! Server-side apply and managed-fields tracking, after structured-merge-diff (the library
 //! behind kube-apiserver's field manager): merge of an applied configuration by the SSA list
-//! types of [`nuvolaris_kustomize::schema`], field sets, ownership conflicts, pruning of fields
+//! types of [`nuvolaris_merge::schema`], field sets, ownership conflicts, pruning of fields
 //! a manager stopped applying, and `metadata.managedFields` entries.
 
 use super::fieldset::{self, FieldSet, PathElement};
-use nuvolaris_kustomize::schema::{self, Node, SsaList};
+use nuvolaris_merge::schema::{self, Node, SsaList};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 

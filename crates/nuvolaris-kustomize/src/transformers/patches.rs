@@ -162,7 +162,7 @@ pub fn apply_sm(r: &mut Resource, patch: &Value, opts: Options) -> Result<bool, 
         }
     }
     let before = r.link_snapshot();
-    let merged = crate::smp::strategic_merge(&r.obj, &p)?;
+    let merged = nuvolaris_merge::strategic_merge(&r.obj, &p)?;
     r.obj = merged;
     // a `$patch: replace` swaps whole maps in kustomize, so nothing is shared any more there
     if !has_replace_directive(&p) {

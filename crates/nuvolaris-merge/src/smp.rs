@@ -34,7 +34,7 @@
 //! `$patch: replace | delete` work on maps and list items.
 
 use crate::schema::{self, Node, SmpList};
-use crate::Error;
+use crate::MergeError;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -56,7 +56,7 @@ const DELETE_PRIMITIVE: &str = "$deleteFromPrimitiveList/";
 /// `original`'s kind (no merge keys for custom resources).
 ///
 /// Returns `Value::Null` when the patch deletes the whole object (`$patch: delete` at the top).
-pub fn strategic_merge(original: &Value, patch: &Value) -> Result<Value, Error> {
+pub fn strategic_merge(original: &Value, patch: &Value) -> Result<Value, MergeError> {
     strategic_merge_with(
         original,
         patch,
@@ -75,7 +75,7 @@ pub fn strategic_merge_with(
     patch: &Value,
     schema: Option<&Node>,
     flavor: Flavor,
-) -> Result<Value, Error> {
+) -> Result<Value, MergeError> {
     let node = schema.unwrap_or(&crate::schema::ANY);
     let Value::Object(pm) = patch else {
         return Err(err("", "the patch is not a map"));
@@ -90,7 +90,7 @@ pub fn strategic_merge_with(
 }
 
 /// Like [`strategic_merge`], consuming `original` (saves a copy of it).
-pub fn strategic_merge_owned(original: Value, patch: &Value) -> Result<Value, Error> {
+pub fn strategic_merge_owned(original: Value, patch: &Value) -> Result<Value, MergeError> {
     let node = schema::for_object(&original).unwrap_or(&crate::schema::ANY);
     let Value::Object(pm) = patch else {
         return Err(err("", "the patch is not a map"));
@@ -113,8 +113,8 @@ fn into_object(v: Value) -> Option<Map<String, Value>> {
     }
 }
 
-fn err(path: &str, message: impl Into<String>) -> Error {
-    Error::StrategicMerge {
+fn err(path: &str, message: impl Into<String>) -> MergeError {
+    MergeError {
         path: if path.is_empty() {
             ".".into()
         } else {
@@ -245,7 +245,7 @@ impl Merger {
         node: &Node,
         path: &str,
         fresh: bool,
-    ) -> Result<Option<Value>, Error> {
+    ) -> Result<Option<Value>, MergeError> {
         if self.api() && !patch.is_null() {
             let same_type = matches!(
                 (&orig, patch),
@@ -277,7 +277,7 @@ impl Merger {
         pm: &Map<String, Value>,
         node: &Node,
         path: &str,
-    ) -> Result<Option<Value>, Error> {
+    ) -> Result<Option<Value>, MergeError> {
         if let Some(d) = pm.get(DIRECTIVE) {
             match d.as_str() {
                 Some("delete") => {
@@ -396,7 +396,7 @@ impl Merger {
         node: &Node,
         path: &str,
         fresh: bool,
-    ) -> Result<Option<Value>, Error> {
+    ) -> Result<Option<Value>, MergeError> {
         let ls = node.list();
         let smp = ls.map(|l| l.smp).unwrap_or(SmpList::Replace);
         if smp == SmpList::Replace {
@@ -475,7 +475,7 @@ impl Merger {
         keys: &[&str],
         items: &Node,
         path: &str,
-    ) -> Result<Value, Error> {
+    ) -> Result<Value, MergeError> {
         let primary = keys[0];
         // A patch list starting with an item without the key is not merged: kustomize keeps
         // the patch items that have the key, as they are.
@@ -606,7 +606,7 @@ impl Merger {
         key: &str,
         items: &Node,
         path: &str,
-    ) -> Result<Value, Error> {
+    ) -> Result<Value, MergeError> {
         let mut merged: Vec<Value> = orig.to_vec();
         let mut plain: Vec<Value> = Vec::new();
         for (i, p) in pa.iter().enumerate() {
@@ -1103,10 +1103,10 @@ mod tests {
     #[case::unknown_directive("{metadata: {$patch: frobnicate}}")]
     fn kustomize_errors(#[case] patch: &str) {
         let e = strategic_merge(&y(&containers("[]")), &y(patch)).unwrap_err();
-        assert!(matches!(e, Error::StrategicMerge { .. }), "{e}");
+        assert!(!e.message.is_empty() && e.path.starts_with('.'), "{e}");
     }
 
-    fn api(original: &Value, patch: &Value) -> Result<Value, Error> {
+    fn api(original: &Value, patch: &Value) -> Result<Value, MergeError> {
         strategic_merge_with(
             original,
             patch,
@@ -1188,6 +1188,6 @@ mod tests {
     ))]
     fn api_errors(#[case] patch: String) {
         let e = api(&y(&containers("[{name: a}]")), &y(&patch)).unwrap_err();
-        assert!(matches!(e, Error::StrategicMerge { .. }), "{e}");
+        assert!(!e.message.is_empty() && e.path.starts_with('.'), "{e}");
     }
 }
