@@ -19,8 +19,8 @@
 //! them, and the default transformer configuration of kustomize v5 (name references,
 //! label/annotation fields, namespace fields, var references).
 
+use crate::error::Error;
 use crate::resid::Gvk;
-use crate::Error;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::sync::{Arc, OnceLock};

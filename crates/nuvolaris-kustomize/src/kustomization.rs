@@ -17,9 +17,9 @@
 
 //! The `kustomization.yaml` file format (kustomize `types.Kustomization`).
 
+use crate::error::Error;
 use crate::fieldspec::FieldSpec;
 use crate::selector::Selector;
-use crate::Error;
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;

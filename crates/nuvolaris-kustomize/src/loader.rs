@@ -21,7 +21,7 @@
 //! configuration) must lie in or below that kustomization's folder once symlinks are
 //! resolved; other kustomization folders (bases, components) may live anywhere.
 
-use crate::Error;
+use crate::error::Error;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 

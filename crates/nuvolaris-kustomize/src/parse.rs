@@ -18,7 +18,7 @@
 //! YAML document parsing for the engine, with a small cache of parsed file contents so that
 //! repeated in-memory builds of the same overlay do not parse the same bytes again.
 
-use crate::Error;
+use crate::error::Error;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};

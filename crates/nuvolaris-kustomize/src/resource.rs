@@ -17,9 +17,8 @@
 
 //! Resources with their kustomize bookkeeping, and the ordered resource list (`ResMap`).
 
+use crate::error::Error;
 use crate::resid::{Gvk, ResId};
-use crate::selector::Selector;
-use crate::Error;
 use serde_json::{Map, Value};
 
 /// How a generated resource combines with an existing one of the same id.
@@ -311,16 +310,5 @@ impl ResMap {
                 "multiple matches for Id {id}; failed to find unique target for patch {id}"
             ))),
         }
-    }
-
-    /// Indexes of resources selected by a patch target (kustomize `ResMap.Select`).
-    pub fn select(&self, sel: &Selector) -> Result<Vec<usize>, Error> {
-        let mut out = Vec::new();
-        for (i, r) in self.items.iter().enumerate() {
-            if sel.matches(r)? {
-                out.push(i);
-            }
-        }
-        Ok(out)
     }
 }

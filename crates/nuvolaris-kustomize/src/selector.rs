@@ -18,8 +18,8 @@
 //! Patch targets: regex selectors on group, version, kind, name and namespace plus
 //! Kubernetes label and annotation selectors (kustomize `types.Selector`).
 
-use crate::resource::Resource;
-use crate::Error;
+use crate::error::Error;
+use crate::resource::{ResMap, Resource};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -90,6 +90,19 @@ impl Selector {
             return Ok(false);
         }
         Ok(true)
+    }
+}
+
+impl ResMap {
+    /// Indexes of resources selected by a patch target (kustomize `ResMap.Select`).
+    pub fn select(&self, sel: &Selector) -> Result<Vec<usize>, Error> {
+        let mut out = Vec::new();
+        for (i, r) in self.items.iter().enumerate() {
+            if sel.matches(r)? {
+                out.push(i);
+            }
+        }
+        Ok(out)
     }
 }
 

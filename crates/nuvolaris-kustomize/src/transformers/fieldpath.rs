@@ -18,7 +18,7 @@
 //! Dotted field paths of replacements and vars (`spec.containers.[name=a].image`,
 //! `spec.ports.0.port`, `spec.containers.*.image`, legacy `containers[0].image`).
 
-use crate::Error;
+use crate::error::Error;
 use serde_json::{Map, Value};
 
 /// One step of a field path.

@@ -18,9 +18,9 @@
 //! `configMapGenerator:` / `secretGenerator:` and the content-hash name suffix
 //! (kustomize ConfigMapGenerator, SecretGenerator, HashTransformer).
 
+use crate::error::Error;
 use crate::kustomization::{GeneratorArgs, GeneratorOptions, StringMap};
 use crate::resource::{Behavior, ResMap, Resource};
-use crate::Error;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};

@@ -17,10 +17,10 @@
 
 //! `images:` — rewrites container image names, tags and digests (kustomize ImageTagTransformer).
 
+use crate::error::Error;
 use crate::fieldspec::{walk, FieldSpec};
 use crate::kustomization::Image;
 use crate::resource::ResMap;
-use crate::Error;
 use serde_json::Value;
 
 /// Splits an image reference into name, tag and digest (kustomize `image.Split`).

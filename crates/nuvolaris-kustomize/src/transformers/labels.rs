@@ -18,9 +18,9 @@
 //! `commonLabels:`, `labels:` and `commonAnnotations:` (kustomize LabelTransformer and
 //! AnnotationsTransformer).
 
+use crate::error::Error;
 use crate::fieldspec::{pointer_escape, walk_with_path, FieldSpec};
 use crate::resource::ResMap;
-use crate::Error;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 

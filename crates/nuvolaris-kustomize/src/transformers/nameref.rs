@@ -18,10 +18,10 @@
 //! Name-reference fix-up: after renames (prefix, suffix, hash, namespace moves), every field that
 //! names another resource is updated to its new name (kustomize `FixBackReferences`).
 
+use crate::error::Error;
 use crate::fieldspec::{walk, NameBackRef};
 use crate::resid::{Gvk, ResId};
 use crate::resource::{ResMap, Resource};
-use crate::Error;
 use serde_json::Value;
 
 /// Read-only view of a candidate referral.

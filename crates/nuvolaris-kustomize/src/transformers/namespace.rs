@@ -17,9 +17,9 @@
 
 //! `namespace:` — sets the namespace of namespaced resources (kustomize NamespaceTransformer).
 
+use crate::error::Error;
 use crate::fieldspec::{walk, FieldSpec};
 use crate::resource::ResMap;
-use crate::Error;
 use serde_json::Value;
 
 /// Moves every namespaced resource into `ns`, renames `Namespace` objects, and points

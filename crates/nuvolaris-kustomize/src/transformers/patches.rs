@@ -18,9 +18,9 @@
 //! `patches:`, `patchesStrategicMerge:` and `patchesJson6902:` (kustomize PatchTransformer,
 //! PatchStrategicMergeTransformer, PatchJson6902Transformer).
 
+use crate::error::Error;
 use crate::resource::{ResMap, Resource};
 use crate::selector::Selector;
-use crate::Error;
 use serde_json::Value;
 
 /// A parsed patch: strategic-merge documents or a JSON 6902 operation list.

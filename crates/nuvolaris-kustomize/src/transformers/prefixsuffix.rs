@@ -17,9 +17,9 @@
 
 //! `namePrefix:` / `nameSuffix:` (kustomize PrefixTransformer and SuffixTransformer).
 
+use crate::error::Error;
 use crate::fieldspec::{walk, FieldSpec};
 use crate::resource::ResMap;
-use crate::Error;
 use serde_json::Value;
 
 fn skipped(group: &str, kind: &str) -> bool {

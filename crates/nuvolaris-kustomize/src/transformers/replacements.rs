@@ -18,10 +18,10 @@
 //! `replacements:` — copy a field of one resource into fields of others (kustomize ReplacementTransformer).
 
 use super::fieldpath::{self, Seg};
+use crate::error::Error;
 use crate::resid::{Gvk, ResId};
 use crate::resource::{scalar_string, ResMap, Resource};
 use crate::selector::label_selector_matches;
-use crate::Error;
 use serde::Deserialize;
 use serde_json::Value;
 

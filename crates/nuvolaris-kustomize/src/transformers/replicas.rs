@@ -17,10 +17,10 @@
 
 //! `replicas:` — sets replica counts by resource name (kustomize ReplicaCountTransformer).
 
+use crate::error::Error;
 use crate::fieldspec::{walk, FieldSpec};
 use crate::kustomization::Replica;
 use crate::resource::ResMap;
-use crate::Error;
 use serde_json::Value;
 
 /// Sets `count` on every resource named `name` (any of its names) whose kind has a replicas field.

@@ -17,10 +17,10 @@
 
 //! Output order: kustomize's legacy kind order (the default) or `fifo` (`sortOptions`).
 
+use crate::error::Error;
 use crate::kustomization::SortOptions;
 use crate::resid::ResId;
 use crate::resource::ResMap;
-use crate::Error;
 use std::collections::HashMap;
 
 /// Kinds printed first, in this order, by the legacy sort.

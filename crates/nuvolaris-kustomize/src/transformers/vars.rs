@@ -18,11 +18,11 @@
 //! Legacy `vars:` — `$(NAME)` expansion in the var-reference fields (kustomize RefVarTransformer).
 
 use super::fieldpath;
+use crate::error::Error;
 use crate::fieldspec::{walk, FieldSpec};
 use crate::kustomization::Var;
 use crate::resid::Gvk;
 use crate::resource::ResMap;
-use crate::Error;
 use serde_json::Value;
 use std::collections::HashMap;
 
