@@ -75,58 +75,95 @@ pub fn parse_literal(src: &str) -> Result<(String, String), Error> {
     }
 }
 
-/// Parses a `[key=]path` file source into key and path.
+/// Parses a `[key=]path` file source into key and path (kustomize `ParseFileSource`).
 pub fn parse_file_source(src: &str) -> Result<(String, String), Error> {
-    let n = src.matches('=').count();
-    if n == 0 {
-        let key = src.rsplit('/').next().unwrap_or(src).to_string();
-        return Ok((key, src.to_string()));
+    match src.matches('=').count() {
+        0 => Ok((go_path_base(src).to_string(), src.to_string())),
+        1 if src.starts_with('=') => Err(Error::build(format!(
+            "missing key name for file path {} in source {}",
+            go_quote(&src[1..]),
+            go_quote(src)
+        ))),
+        1 if src.ends_with('=') => Err(Error::build(format!(
+            "missing file path for key name {} in source {}",
+            go_quote(&src[..src.len() - 1]),
+            go_quote(src)
+        ))),
+        1 => {
+            let (k, p) = src.split_once('=').unwrap_or_default();
+            Ok((k.to_string(), p.to_string()))
+        }
+        _ => Err(Error::build(format!(
+            "source {} key name or file path contains '='",
+            go_quote(src)
+        ))),
     }
-    if n > 1 {
-        return Err(Error::build("key names or file paths cannot contain '='"));
-    }
-    let (k, p) = src.split_once('=').unwrap_or(("", ""));
-    if k.is_empty() {
-        return Err(Error::build(format!("key name for file path {p} missing")));
-    }
+}
+
+/// Go's `path.Base`: the last element of a slash-separated path.
+fn go_path_base(p: &str) -> &str {
     if p.is_empty() {
-        return Err(Error::build(format!("file path for key name {k} missing")));
+        return ".";
     }
-    Ok((k.to_string(), p.to_string()))
+    let trimmed = p.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/";
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed)
 }
 
-fn is_env_var_name(k: &str) -> bool {
-    !k.is_empty()
-        && !k.starts_with(|c: char| c.is_ascii_digit())
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+/// Go's `%q` of a string (close enough for messages: JSON escaping).
+fn go_quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
-/// Parses an env file: `KEY=value` lines, `#` comments and blank lines skipped,
-/// a bare `KEY` takes its value from the process environment.
-pub fn parse_env(content: &[u8], file: &str) -> Result<Vec<(String, String)>, Error> {
-    let text = std::str::from_utf8(content)
-        .map_err(|_| Error::build(format!("env file {file} has invalid utf8 bytes")))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+/// The longest line Go's `bufio.Scanner` reads (`bufio.MaxScanTokenSize`): kustomize stops
+/// reading an env file, without an error, at the first line this long or longer.
+const MAX_ENV_LINE: usize = 64 * 1024;
+
+/// Parses an env file as kustomize v5.8.1 does (`kv.keyValuesFromLines`): lines split on
+/// `\n` (a `\r` before it dropped), a UTF-8 BOM removed from the first line only, leading
+/// whitespace trimmed (trailing kept), blank lines and `#` comments skipped, `KEY=value` split
+/// at the first `=`, a line without `=` a key with an empty value (not read from the
+/// environment), a line with an empty key skipped. Keys are not validated (kustomize's
+/// validator accepts any) and quotes stay part of the value. Invalid UTF-8 on a line read is
+/// an error; reading stops at a line of 64 KiB or more.
+pub fn parse_env(content: &[u8]) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
-    for line in text.split('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
+    for (n, raw) in content.split(|&b| b == b'\n').enumerate() {
+        if raw.len() >= MAX_ENV_LINE {
+            break;
+        }
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let Ok(line) = std::str::from_utf8(raw) else {
+            return Err(Error::build(format!(
+                "line {} has invalid utf8 bytes : {}",
+                go_bytes(raw),
+                String::from_utf8_lossy(raw)
+            )));
+        };
+        let line = if n == 0 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
         let line = line.trim_start();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (k, v) = match line.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (line.to_string(), std::env::var(line).unwrap_or_default()),
-        };
-        if !is_env_var_name(&k) {
-            return Err(Error::build(format!(
-                "\"{k}\" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit"
-            )));
+        let (k, v) = line.split_once('=').unwrap_or((line, ""));
+        if k.is_empty() {
+            continue;
         }
-        out.push((k, v));
+        out.push((k.to_string(), v.to_string()));
     }
     Ok(out)
+}
+
+/// Go's `%v` of a byte slice: `[66 61 255]`.
+fn go_bytes(b: &[u8]) -> String {
+    let parts: Vec<String> = b.iter().map(u8::to_string).collect();
+    format!("[{}]", parts.join(" "))
 }
 
 /// Base64 as kustomize writes generated Secret data and ConfigMap binaryData: lines of 70
@@ -145,13 +182,6 @@ pub fn encode_base64(data: &[u8]) -> String {
     out
 }
 
-fn is_valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-}
-
 /// Builds one generated ConfigMap (`secret == false`) or Secret.
 pub fn generate(
     args: &GeneratorArgs,
@@ -159,37 +189,53 @@ pub fn generate(
     secret: bool,
     files: &dyn FileSource,
 ) -> Result<Resource, Error> {
-    let what = if secret { "secret" } else { "configmap" };
     let mut pairs: Vec<(String, Vec<u8>)> = Vec::new();
     let mut envs: Vec<&String> = args.envs.iter().collect();
     if !args.env.is_empty() {
         envs.push(&args.env);
     }
-    for e in envs {
-        for (k, v) in parse_env(&files.read_file(e)?, e)? {
-            pairs.push((k, v.into_bytes()));
-        }
+    for e in &envs {
+        let parsed = parse_env(&files.read_file(e)?).map_err(|err| {
+            let all: Vec<&str> = envs.iter().map(|s| s.as_str()).collect();
+            err.context(&format!(
+                "loading KV pairs: env source files: [{}]",
+                all.join(" ")
+            ))
+        })?;
+        pairs.extend(parsed.into_iter().map(|(k, v)| (k, v.into_bytes())));
     }
     for l in &args.literals {
-        let (k, v) = parse_literal(l)?;
+        let (k, v) = parse_literal(l).map_err(|err| {
+            err.context(&format!(
+                "loading KV pairs: literal sources [{}]",
+                args.literals.join(" ")
+            ))
+        })?;
         pairs.push((k, v.into_bytes()));
     }
     for f in &args.files {
-        let (k, p) = parse_file_source(f)?;
+        let (k, p) = parse_file_source(f).map_err(|err| {
+            err.context(&format!(
+                "loading KV pairs: file sources: [{}]",
+                args.files.join(" ")
+            ))
+        })?;
         pairs.push((k, files.read_file(&p)?));
     }
     let mut data = Map::new();
     let mut binary = Map::new();
     for (k, v) in pairs {
-        if !is_valid_key(&k) {
+        if data.contains_key(&k) || binary.contains_key(&k) {
+            // kustomize says "configmap" for Secrets too
             return Err(Error::build(format!(
-                "\"{k}\" is not a valid key name for a {}: a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-                if secret { "Secret" } else { "ConfigMap" }
+                "configmap {} illegally repeats the key `{k}`",
+                args.name
             )));
         }
-        if data.contains_key(&k) || binary.contains_key(&k) {
+        if let Some(why) = crate::yaml::untagged_key_error(&k) {
             return Err(Error::build(format!(
-                "{what} {} illegally repeats the key `{k}`",
+                "{} {}: data key {k:?} does not read back as a string: {why}",
+                if secret { "Secret" } else { "ConfigMap" },
                 args.name
             )));
         }
@@ -484,7 +530,7 @@ mod tests {
 
     #[test]
     fn env_files() {
-        let got = parse_env(b"# c\n\nA=1\n  B=x=y\nC=\"q\"\r\n", "e").unwrap();
+        let got = parse_env(b"# c\n\nA=1\n  B=x=y\nC=\"q\"\r\n").unwrap();
         assert_eq!(
             got,
             vec![
@@ -493,7 +539,61 @@ mod tests {
                 ("C".into(), "\"q\"".into())
             ]
         );
-        assert!(parse_env(b"1A=x", "e").is_err());
+    }
+
+    /// What kustomize v5.8.1's `kv.keyValuesFromLines` returns for the same bytes.
+    #[rstest]
+    #[case::key_not_an_env_var_name(b"1A=x".as_slice(), &[("1A", "x")])]
+    #[case::key_with_space_and_slash(b"a b/c=x", &[("a b/c", "x")])]
+    #[case::no_equals_is_empty_not_environment(b"HOME\nPATH", &[("HOME", ""), ("PATH", "")])]
+    #[case::trailing_space_kept(b"K =v \n", &[("K ", "v ")])]
+    #[case::leading_unicode_space_trimmed("\u{a0}\u{3000}\tK=v".as_bytes(), &[("K", "v")])]
+    #[case::empty_key_skipped(b"=v\n  =w\nK=1", &[("K", "1")])]
+    #[case::hash_after_start_kept(b"K=a # b\n #c", &[("K", "a # b")])]
+    #[case::bom_first_line_only("\u{feff}A=1\n\u{feff}B=2".as_bytes(), &[("A", "1"), ("\u{feff}B", "2")])]
+    #[case::one_cr_dropped(b"A=1\r\r\nB=2\r", &[("A", "1\r"), ("B", "2")])]
+    #[case::quotes_kept(b"A='x'\nB=\"y", &[("A", "'x'"), ("B", "\"y")])]
+    fn env_files_like_kustomize(#[case] content: &[u8], #[case] want: &[(&str, &str)]) {
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(parse_env(content).unwrap(), want);
+    }
+
+    #[test]
+    fn env_files_stop_at_a_line_bufio_cannot_hold() {
+        let fits = format!("A={}\n", "x".repeat(MAX_ENV_LINE - 3));
+        let too_long = format!("B={}\n", "y".repeat(MAX_ENV_LINE - 2));
+        let text = format!("{fits}{too_long}C=1\n");
+        let mut bytes = text.into_bytes();
+        bytes.extend_from_slice(b"D=\xff\n");
+        let got = parse_env(&bytes).unwrap();
+        assert_eq!(got.len(), 1, "only the line that fits is read");
+        assert_eq!(got[0].0, "A");
+        let e = parse_env(b"A=1\nB=\xff").unwrap_err().to_string();
+        assert!(e.contains("line [66 61 255] has invalid utf8 bytes"), "{e}");
+    }
+
+    #[rstest]
+    #[case("a.txt", Ok(("a.txt", "a.txt")))]
+    #[case("dir/sub/a.txt", Ok(("a.txt", "dir/sub/a.txt")))]
+    #[case("dir/", Ok(("dir", "dir/")))]
+    #[case("k=dir/a.txt", Ok(("k", "dir/a.txt")))]
+    #[case(
+        "=a.txt",
+        Err("missing key name for file path \"a.txt\" in source \"=a.txt\"")
+    )]
+    #[case("k=", Err("missing file path for key name \"k\" in source \"k=\""))]
+    #[case("=", Err("missing key name for file path \"\" in source \"=\""))]
+    #[case("a=b=c", Err("source \"a=b=c\" key name or file path contains '='"))]
+    fn file_sources(#[case] src: &str, #[case] want: Result<(&str, &str), &str>) {
+        let got = parse_file_source(src).map_err(|e| e.to_string());
+        assert_eq!(
+            got,
+            want.map(|(k, p)| (k.to_string(), p.to_string()))
+                .map_err(str::to_string)
+        );
     }
 
     #[test]

@@ -93,6 +93,12 @@ fn is_printable(c: char) -> bool {
         || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
 }
 
+/// Whether go-yaml writes `s`, as a block mapping key without a tag, as a plain scalar.
+pub(super) fn plain_in_block(s: &str) -> bool {
+    let a = analyze(s);
+    !s.is_empty() && !a.multiline && a.block_plain_allowed
+}
+
 fn analyze(value: &str) -> Analysis {
     if value.is_empty() {
         return Analysis {

@@ -435,7 +435,7 @@ fn is_float_text(text: &str) -> bool {
 }
 
 /// go-yaml v3 resolution of an untagged plain scalar, then its JSON form.
-fn resolve_plain_v3(s: &str) -> Result<Value, String> {
+pub(super) fn resolve_plain_v3(s: &str) -> Result<Value, String> {
     let Some(first) = s.bytes().next() else {
         return Ok(Value::Null);
     };
