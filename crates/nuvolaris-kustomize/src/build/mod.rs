@@ -61,7 +61,7 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
     });
     metadata::apply(&mut acc.res, &top.k.build_metadata)?;
     for r in acc.res.items.iter_mut() {
-        normalize_annotations(r);
+        normalize_annotations(r)?;
     }
     sort::apply(&mut acc.res, top.k.sort_options.as_ref())?;
     Ok(acc.res)
@@ -69,14 +69,21 @@ pub fn build_resmap(loader: &dyn Loader, dir: &Path) -> Result<ResMap, Error> {
 
 /// Kustomize rewrites `metadata.annotations` of every resource (it keeps internal annotations
 /// there during the build): values become strings, and an empty or malformed map disappears.
-fn normalize_annotations(r: &mut Resource) {
+/// The keys are rewritten untagged, so one that reads back as something other than a string
+/// (`"true"`, `"1"`) fails the build as it does `kubectl kustomize`.
+fn normalize_annotations(r: &mut Resource) -> Result<(), Error> {
     let Some(Value::Object(md)) = r.obj.get_mut("metadata") else {
-        return;
+        return Ok(());
     };
     let keep = match md.get_mut("annotations") {
-        None => return,
+        None => return Ok(()),
         Some(Value::Object(a)) if !a.is_empty() => {
-            for v in a.values_mut() {
+            for (k, v) in a.iter_mut() {
+                if let Some(why) = crate::yaml::untagged_key_error(k) {
+                    return Err(Error::build(format!(
+                        "annotation key {k:?} does not read back as a string: {why}"
+                    )));
+                }
                 if !v.is_string() {
                     *v = Value::String(scalar_string(v));
                 }
@@ -88,4 +95,5 @@ fn normalize_annotations(r: &mut Resource) {
     if !keep {
         md.remove("annotations");
     }
+    Ok(())
 }

@@ -176,13 +176,19 @@ fn parse_kustomization(
         }
     }
     crate::kustomization::check_yaml11_bools(&String::from_utf8_lossy(bytes), path)?;
-    let docs = crate::parse::parse_yaml(bytes, path).map_err(|e| match e {
-        Error::Yaml { file, message } => Error::Kustomization {
-            file,
-            message: format!("yaml: {message}"),
-        },
-        other => other,
+    // kustomize reads kustomization files with sigs.k8s.io/yaml: plain keys are YAML 1.1
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::Kustomization {
+        file: path.to_string(),
+        message: format!("yaml: invalid UTF-8: {e}"),
     })?;
+    let docs: Vec<Value> =
+        crate::yaml::parse_documents_yaml11_keys(text, path).map_err(|e| match e {
+            Error::Yaml { file, message } => Error::Kustomization {
+                file,
+                message: format!("yaml: {message}"),
+            },
+            other => other,
+        })?;
     let doc = match docs.len() {
         0 => Value::Null,
         1 => docs[0].clone(),

@@ -253,6 +253,15 @@ pub fn generate(
         }
     }
     let opts = merge_options(args.options.as_ref(), global);
+    for k in opts.labels.keys().chain(opts.annotations.keys()) {
+        if let Some(why) = crate::yaml::untagged_key_error(k) {
+            return Err(Error::build(format!(
+                "{} {}: label or annotation key {k:?} does not read back as a string: {why}",
+                if secret { "Secret" } else { "ConfigMap" },
+                args.name
+            )));
+        }
+    }
     let mut md = Map::new();
     md.insert("name".into(), Value::String(args.name.clone()));
     if !args.namespace.is_empty() {
@@ -271,7 +280,8 @@ pub fn generate(
         Value::String(if secret { "Secret" } else { "ConfigMap" }.into()),
     );
     obj.insert("metadata".into(), Value::Object(md));
-    if !data.is_empty() {
+    // kyaml creates a Secret's `data` map even when it stays empty, a ConfigMap's only for data
+    if secret || !data.is_empty() {
         obj.insert("data".into(), Value::Object(data));
     }
     if !binary.is_empty() {
@@ -415,17 +425,20 @@ fn sorted(v: &Value) -> Value {
 /// The 10-character content hash kustomize appends to generated names.
 pub fn content_hash(obj: &Value) -> Result<String, Error> {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+    // kustomize's `getNodeValues`: a map field as the map (even empty), a scalar as its text,
+    // a missing field as ""
     let field = |f: &str| match obj.get(f) {
-        Some(Value::Object(o)) if !o.is_empty() => sorted(&Value::Object(o.clone())),
+        Some(o @ Value::Object(_)) => sorted(o),
+        Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+            Value::String(crate::resource::scalar_string(v))
+        }
         _ => Value::String(String::new()),
     };
     let mut m = Map::new();
     match kind {
         "ConfigMap" => {
-            if let Some(Value::Object(b)) = obj.get("binaryData") {
-                if !b.is_empty() {
-                    m.insert("binaryData".into(), field("binaryData"));
-                }
+            if obj.get("binaryData").is_some_and(Value::is_object) {
+                m.insert("binaryData".into(), field("binaryData"));
             }
             m.insert("data".into(), field("data"));
             m.insert("kind".into(), Value::String("ConfigMap".into()));
@@ -435,10 +448,8 @@ pub fn content_hash(obj: &Value) -> Result<String, Error> {
             m.insert("data".into(), field("data"));
             m.insert("kind".into(), Value::String("Secret".into()));
             m.insert("name".into(), Value::String(String::new()));
-            if let Some(Value::Object(b)) = obj.get("stringData") {
-                if !b.is_empty() {
-                    m.insert("stringData".into(), field("stringData"));
-                }
+            if obj.get("stringData").is_some_and(Value::is_object) {
+                m.insert("stringData".into(), field("stringData"));
             }
             let t = obj.get("type").and_then(Value::as_str).unwrap_or("");
             m.insert("type".into(), Value::String(t.into()));

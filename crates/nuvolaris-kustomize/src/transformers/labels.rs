@@ -26,6 +26,10 @@ use serde_json::{Map, Value};
 
 /// Adds every pair to the maps at `specs` in every resource (creating them where allowed).
 ///
+/// A key that kustomize would add untagged and that reads back as something other than a
+/// string (`"true"`, `"1"`, `"null"`) fails the build, as it does `kubectl kustomize`; setting
+/// the value of a key the map already has is fine.
+///
 /// As in kustomize, the entries created for one key in one resource share a value: a later
 /// update of one of them (an overlay's labels) changes them all (see [`crate::resource::Resource::links`]).
 pub fn apply(
@@ -71,6 +75,11 @@ pub fn apply(
                             if o.contains_key(k.as_str()) {
                                 updated.push(ptr);
                             } else {
+                                if let Some(why) = crate::yaml::untagged_key_error(k) {
+                                    return Err(Error::build(format!(
+                                        "key {k:?} added at {ptr} does not read back as a string: {why}"
+                                    )));
+                                }
                                 created.push(ptr);
                             }
                             o.insert(k.clone(), Value::String(v.clone()));

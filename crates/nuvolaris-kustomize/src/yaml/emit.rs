@@ -18,7 +18,8 @@
 //! Printing JSON values as `kubectl kustomize` does (go-yaml v2 via `sigs.k8s.io/yaml`).
 
 use super::scalar::{
-    go_parse_float, go_parse_int, go_parse_uint, parse_go_timestamp, resolve_number,
+    fixed_digits, go_format_g, go_parse_float, go_parse_int, go_parse_uint, parse_go_timestamp,
+    resolve_number, shortest_digits,
 };
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
@@ -379,53 +380,6 @@ fn string_repr(s: &str) -> (Cow<'_, str>, Style) {
     (s, style)
 }
 
-/// Shortest decimal digits and decimal-point position of a finite, non-zero float.
-fn shortest_digits(f: f64) -> (String, i32) {
-    let e = format!("{:e}", f.abs());
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    let exp: i32 = exp.parse().unwrap_or(0);
-    (digits, exp + 1)
-}
-
-/// Go `strconv.FormatFloat(f, 'g', -1, 64)`.
-fn go_format_g(f: f64) -> String {
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    let neg = if f < 0.0 { "-" } else { "" };
-    let (d, dp) = shortest_digits(f);
-    let exp = dp - 1;
-    if !(-4..6).contains(&exp) {
-        let mut s = format!("{neg}{}", &d[..1]);
-        if d.len() > 1 {
-            s.push('.');
-            s.push_str(&d[1..]);
-        }
-        let (sign, ea) = if exp < 0 { ('-', -exp) } else { ('+', exp) };
-        s.push_str(&format!("e{sign}{ea:02}"));
-        s
-    } else {
-        format!("{neg}{}", fixed_digits(&d, dp))
-    }
-}
-
-/// Digits with the decimal point at `dp`, as Go's `%f` with shortest precision.
-fn fixed_digits(d: &str, dp: i32) -> String {
-    let nd = d.len() as i32;
-    if dp <= 0 {
-        format!("0.{}{}", "0".repeat((-dp) as usize), d)
-    } else if dp >= nd {
-        format!("{}{}", d, "0".repeat((dp - nd) as usize))
-    } else {
-        format!("{}.{}", &d[..dp as usize], &d[dp as usize..])
-    }
-}
-
 /// How a JSON number comes out of `json.Marshal` then go-yaml v2 (re-read and re-printed).
 fn number_text(n: &Number) -> String {
     if let Some(i) = n.as_i64() {
@@ -440,9 +394,9 @@ fn number_text(n: &Number) -> String {
     }
     let abs = f.abs();
     if !(1e-6..1e21).contains(&abs) {
-        return go_format_g(f);
+        return go_format_g(f, 64);
     }
-    let (d, dp) = shortest_digits(f);
+    let (d, dp) = shortest_digits(f, 64);
     let json = fixed_digits(&d, dp);
     if !json.contains('.') {
         let text = if f < 0.0 { format!("-{json}") } else { json };
@@ -450,7 +404,7 @@ fn number_text(n: &Number) -> String {
             return text;
         }
     }
-    go_format_g(f)
+    go_format_g(f, 64)
 }
 
 /// go-yaml v2's map key order (`keyList.Less`) for string keys.

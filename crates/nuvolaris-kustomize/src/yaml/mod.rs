@@ -38,7 +38,9 @@ mod read;
 mod scalar;
 
 pub use emit::{key_less, to_yaml, to_yaml_stream};
-pub use read::{parse_document, parse_documents, MAX_DEPTH, MAX_NODES};
+pub use read::{
+    parse_document, parse_documents, parse_documents_yaml11_keys, MAX_DEPTH, MAX_NODES,
+};
 pub use scalar::{parse_go_timestamp, GoTimestamp};
 
 use serde_json::Value;

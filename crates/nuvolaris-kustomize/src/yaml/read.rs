@@ -17,7 +17,7 @@
 
 //! Reading YAML text into JSON values as kustomize (go-yaml v3, then JSON) does.
 
-use super::scalar::{float_value, go_parse_float, parse_go_timestamp, resolve_number};
+use super::scalar::{float_value, go_parse_float, parse_go_timestamp, resolve_number, yaml11_key};
 use crate::error::Error;
 use granit_parser::{Event, Options, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Number, Value};
@@ -33,8 +33,19 @@ pub const MAX_DEPTH: usize = 200;
 ///
 /// Empty documents (and documents that are only `null`) are skipped, as kustomize does.
 pub fn parse_documents(text: &str, file: &str) -> Result<Vec<Value>, Error> {
+    read_documents(text, file, false)
+}
+
+/// Like [`parse_documents`], but plain mapping keys are read as `sigs.k8s.io/yaml` reads them
+/// (go-yaml v2, YAML 1.1, non-string keys turned into strings: `yes:` is the key `"true"`) and
+/// plain timestamps stay text, as kustomize reads a kustomization file.
+pub fn parse_documents_yaml11_keys(text: &str, file: &str) -> Result<Vec<Value>, Error> {
+    read_documents(text, file, true)
+}
+
+fn read_documents(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match parse_yaml(text, file) {
+    match parse_yaml(text, file, yaml11_keys) {
         Ok(v) => Ok(v),
         Err(e) => {
             // JSON that YAML refuses (tabs as indentation, ...) is still JSON.
@@ -84,6 +95,9 @@ struct Composer<'f> {
     stack: Vec<Frame>,
     anchors: Vec<Option<(Value, usize)>>,
     nodes: usize,
+    /// Read as go-yaml v2 and `sigs.k8s.io/yaml` do (kustomization files): plain mapping keys
+    /// resolved by YAML 1.1 and turned into strings, plain timestamps kept as text.
+    yaml11_keys: bool,
 }
 
 /// A finished node: its value, whether it is the merge key `<<`, and its scalar text.
@@ -91,6 +105,8 @@ struct Node<'t> {
     value: Value,
     merge_key: bool,
     scalar_text: Option<Cow<'t, str>>,
+    /// A plain scalar without a tag.
+    plain: bool,
 }
 
 impl Composer<'_> {
@@ -129,7 +145,18 @@ impl Composer<'_> {
             Some(Frame::Map(m)) => {
                 match m.key.take() {
                     None => {
+                        let yaml11 = if self.yaml11_keys && node.plain && !node.merge_key {
+                            let text = node.scalar_text.as_deref().unwrap_or_default();
+                            yaml11_key(text)
+                                .map_err(|m| yaml_err(file, format!("line {line}: {m}")))?
+                        } else {
+                            None
+                        };
                         let key = match (node.value, node.scalar_text) {
+                            _ if yaml11.is_some() => yaml11.unwrap_or_default(),
+                            (_, Some(text)) if self.yaml11_keys && node.plain && !node.merge_key => {
+                                text.into_owned()
+                            }
                             (Value::String(s), _) => s,
                             (Value::Object(_), _) | (Value::Array(_), _) => {
                                 return Err(yaml_err(
@@ -213,7 +240,7 @@ fn value_size(v: &Value) -> usize {
     }
 }
 
-fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
+fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, Error> {
     let mut options = Options::default();
     options.block_scalar_eof_without_line_feed = true;
     options.flow_nesting_limit = MAX_DEPTH;
@@ -225,6 +252,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
         stack: Vec::new(),
         anchors: Vec::new(),
         nodes: 0,
+        yaml11_keys,
     };
     let mut root: Option<Value> = None;
     while let Some(ev) = parser.next_event() {
@@ -264,6 +292,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                     value,
                     merge_key: false,
                     scalar_text: None,
+                    plain: false,
                 };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
@@ -271,13 +300,20 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 comp.count(1, line)?;
-                let (value, merge_key) = resolve_scalar(&text, style, tag.as_deref())
-                    .map_err(|m| yaml_err(file, format!("line {line}: {m}")))?;
+                let plain = style == ScalarStyle::Plain && tag.is_none();
+                let (value, merge_key) = if comp.yaml11_keys && plain && is_timestamp(&text) {
+                    // go-yaml v2 decodes a timestamp into interface{} as its text
+                    (Value::String(text.to_string()), false)
+                } else {
+                    resolve_scalar(&text, style, tag.as_deref())
+                        .map_err(|m| yaml_err(file, format!("line {line}: {m}")))?
+                };
                 comp.set_anchor(anchor, &value, 1);
                 let node = Node {
                     value,
                     merge_key,
                     scalar_text: Some(text),
+                    plain,
                 };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
@@ -324,6 +360,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                     value,
                     merge_key: false,
                     scalar_text: None,
+                    plain: false,
                 };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
@@ -349,6 +386,7 @@ fn parse_yaml(text: &str, file: &str) -> Result<Vec<Value>, Error> {
                     value,
                     merge_key: false,
                     scalar_text: None,
+                    plain: false,
                 };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
@@ -427,6 +465,10 @@ fn resolve_scalar(
         // Custom tags (and the non-specific `!`) leave the scalar a string.
         (Some(_), _) => Ok((Value::String(text.into()), false)),
     }
+}
+
+fn is_timestamp(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_digit()) && parse_go_timestamp(text).is_some()
 }
 
 fn is_float_text(text: &str) -> bool {

@@ -330,3 +330,163 @@ pub fn parse_go_timestamp(s: &str) -> Option<GoTimestamp> {
         _ => None,
     }
 }
+
+/// Shortest decimal digits and decimal-point position of a finite, non-zero float, as a
+/// float64 (`bits` 64) or as the float32 it rounds to (`bits` 32).
+pub(super) fn shortest_digits(f: f64, bits: u8) -> (String, i32) {
+    let e = if bits == 32 {
+        format!("{:e}", (f as f32).abs())
+    } else {
+        format!("{:e}", f.abs())
+    };
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let exp: i32 = exp.parse().unwrap_or(0);
+    (digits, exp + 1)
+}
+
+/// Go `strconv.FormatFloat(f, 'g', -1, bits)` of a finite float (`bits` 32 or 64).
+pub(super) fn go_format_g(f: f64, bits: u8) -> String {
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let neg = if f < 0.0 { "-" } else { "" };
+    let (d, dp) = shortest_digits(f, bits);
+    let exp = dp - 1;
+    if !(-4..6).contains(&exp) {
+        let mut s = format!("{neg}{}", &d[..1]);
+        if d.len() > 1 {
+            s.push('.');
+            s.push_str(&d[1..]);
+        }
+        let (sign, ea) = if exp < 0 { ('-', -exp) } else { ('+', exp) };
+        s.push_str(&format!("e{sign}{ea:02}"));
+        s
+    } else {
+        format!("{neg}{}", fixed_digits(&d, dp))
+    }
+}
+
+/// Digits with the decimal point at `dp`, as Go's `%f` with shortest precision.
+pub(super) fn fixed_digits(d: &str, dp: i32) -> String {
+    let nd = d.len() as i32;
+    if dp <= 0 {
+        format!("0.{}{}", "0".repeat((-dp) as usize), d)
+    } else if dp >= nd {
+        format!("{}{}", d, "0".repeat((dp - nd) as usize))
+    } else {
+        format!("{}.{}", &d[..dp as usize], &d[dp as usize..])
+    }
+}
+
+/// The YAML 1.1 booleans go-yaml v2 reads (`yes`, `on`, `y`, ... and `true`, `false`).
+fn yaml11_bool(s: &str) -> Option<bool> {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            Some(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// The string a plain (unquoted, untagged) mapping key becomes when `sigs.k8s.io/yaml` reads
+/// it, as kustomize reads kustomization files: go-yaml v2 resolves it (YAML 1.1) and
+/// non-string keys are turned into strings (`yes` -> `true`, `0777` -> `511`, `1.0` -> `1`,
+/// floats through float32); `Err` for keys it refuses (null, unsigned 64-bit).
+pub(super) fn yaml11_key(s: &str) -> Result<Option<String>, String> {
+    if matches!(s, "" | "~" | "null" | "Null" | "NULL") {
+        return Err(format!(
+            "unsupported map key of type: %!s(<nil>), key: <nil>, value: {s:?}"
+        ));
+    }
+    if let Some(b) = yaml11_bool(s) {
+        return Ok(Some(b.to_string()));
+    }
+    match s {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Ok(Some(".inf".into())),
+        "-.inf" | "-.Inf" | "-.INF" => return Ok(Some("-.inf".into())),
+        ".nan" | ".NaN" | ".NAN" => return Ok(Some(".nan".into())),
+        _ => {}
+    }
+    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return Ok(None);
+    }
+    if parse_go_timestamp(s).is_some() {
+        return Ok(None);
+    }
+    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    if let Some(i) = go_parse_int(&plain) {
+        return Ok(Some(i.to_string()));
+    }
+    if go_parse_uint(&plain).is_some() {
+        return Err(format!("unsupported map key of type: uint64, key: {plain}"));
+    }
+    if yaml_style_float(&plain) {
+        if let Some(f) = go_parse_float(&plain) {
+            let f32v = f as f32;
+            return Ok(Some(if f32v.is_infinite() {
+                if f32v > 0.0 { ".inf" } else { "-.inf" }.to_string()
+            } else {
+                go_format_g(f, 32)
+            }));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{go_format_g, yaml11_key};
+    use rstest::rstest;
+
+    /// Plain kustomization keys as kustomize v5.8.1 (sigs.k8s.io/yaml) turns them into strings.
+    #[rstest]
+    #[case("app", None)]
+    #[case("yes", Some("true"))]
+    #[case("Off", Some("false"))]
+    #[case("y", Some("true"))]
+    #[case("0777", Some("511"))]
+    #[case("0o17", Some("15"))]
+    #[case("0x1F", Some("31"))]
+    #[case("0b101", Some("5"))]
+    #[case("1_000", Some("1000"))]
+    #[case("+1", Some("1"))]
+    #[case("-0", Some("0"))]
+    #[case("1.0", Some("1"))]
+    #[case("1e3", Some("1000"))]
+    #[case("1.1", Some("1.1"))]
+    #[case(".inf", Some(".inf"))]
+    #[case("1e39", Some(".inf"))]
+    #[case("1.5e400", None)]
+    #[case("12:30", None)]
+    #[case("2001-12-14", None)]
+    #[case("1.2.3", None)]
+    fn yaml11_keys(#[case] key: &str, #[case] want: Option<&str>) {
+        assert_eq!(yaml11_key(key).unwrap().as_deref(), want);
+    }
+
+    #[rstest]
+    #[case("~")]
+    #[case("null")]
+    #[case("")]
+    #[case("18446744073709551615")]
+    fn yaml11_keys_refused(#[case] key: &str) {
+        assert!(yaml11_key(key).is_err());
+    }
+
+    #[rstest]
+    #[case(1e6, 64, "1e+06")]
+    #[case(123456.0, 64, "123456")]
+    #[case(0.1, 32, "0.1")]
+    #[case(1.0e-5, 64, "1e-05")]
+    fn format_g(#[case] f: f64, #[case] bits: u8, #[case] want: &str) {
+        assert_eq!(go_format_g(f, bits), want);
+    }
+}
