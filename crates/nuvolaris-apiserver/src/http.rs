@@ -835,9 +835,26 @@ impl Ctx {
         let key = self.info.table_key();
         let live = st.get(&key, self.ns(), self.name());
         let sub = self.rp.sub.as_deref();
+        // the real server decodes an applied configuration into the typed object, so its
+        // quantities are compared and owned in canonical form
+        let canonical_body;
+        let body: &[u8] = match kind {
+            patch_hook::Kind::Apply if !self.info.custom => {
+                match patch_hook::parse_body(&self.body) {
+                    Ok(mut v) => {
+                        ops::canonical_quantities(&self.info, &mut v);
+                        canonical_body =
+                            serde_json::to_vec(&v).unwrap_or_else(|_| self.body.to_vec());
+                        &canonical_body
+                    }
+                    Err(_) => &self.body,
+                }
+            }
+            _ => &self.body,
+        };
         let req = patch_hook::Req {
             kind,
-            body: &self.body,
+            body,
             manager: &manager,
             force,
             subresource: sub,

@@ -423,6 +423,14 @@ fn normalize_builtin(info: &ResourceInfo, obj: &mut Value) {
     o.entry("type").or_insert_with(|| json!("Opaque"));
 }
 
+/// Quantities of built-in kinds in canonical form, as the real server stores them
+/// (`cpu: 1000m` reads back as `"1"`).
+pub fn canonical_quantities(info: &ResourceInfo, obj: &mut Value) {
+    if !info.custom {
+        crate::quantity::canonicalize_object(&info.group, &info.plural, obj);
+    }
+}
+
 /// Service defaulting the real server does: type ClusterIP, an allocated clusterIP (kept
 /// across updates that leave it out), TCP ports with targetPort = port, sessionAffinity None.
 fn default_service(info: &ResourceInfo, old: Option<&Value>, obj: &mut Value) {
@@ -508,6 +516,7 @@ pub fn create(
 ) -> Result<Arc<Value>, ApiError> {
     check_body(info, ns, &mut obj)?;
     normalize_builtin(info, &mut obj);
+    canonical_quantities(info, &mut obj);
     default_service(info, None, &mut obj);
     let m = meta_mut(&mut obj);
     let mut name = m
@@ -792,6 +801,7 @@ pub fn update(
     let name = meta_str(old, "name").to_string();
     check_body(info, &ns, &mut new)?;
     normalize_builtin(info, &mut new);
+    canonical_quantities(info, &mut new);
     default_service(info, Some(old), &mut new);
     let body_name = meta_str(&new, "name").to_string();
     if !body_name.is_empty() && body_name != name {
