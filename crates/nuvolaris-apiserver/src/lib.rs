@@ -20,6 +20,7 @@
 //! Start it in-process with [`ApiServer::start`], point a client at [`ApiServer::url`] or
 //! [`ApiServer::kubeconfig_yaml`], and stop it with [`ApiServer::shutdown`].
 
+mod clock;
 pub mod cost;
 pub mod discovery;
 pub mod faults;
@@ -31,6 +32,7 @@ pub mod patch;
 mod patch_hook;
 pub mod quantity;
 pub mod rbac;
+mod request;
 pub mod resources;
 mod schema_hook;
 pub mod selectors;

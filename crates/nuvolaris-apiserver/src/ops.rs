@@ -17,7 +17,9 @@
 
 //! Create, update, patch and delete with the real server's semantics, on the locked state.
 
+use crate::clock::now;
 use crate::resources::{from_crd, ResourceInfo};
+use crate::schema_hook::FieldValidation;
 use crate::status::{cause, ApiError};
 use crate::store::{meta_str, State};
 use serde_json::{json, Map, Value};
@@ -38,29 +40,6 @@ pub struct WriteOpts {
     pub field_validation: FieldValidation,
     /// Sink for the `Warning` header values the write produces (shared with the HTTP layer).
     pub warnings: Arc<Mutex<Vec<String>>>,
-}
-
-/// The `fieldValidation` query parameter of writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FieldValidation {
-    /// Unknown fields are dropped silently.
-    Ignore,
-    /// Unknown fields are dropped with one `Warning` header each (the server's default).
-    #[default]
-    Warn,
-    /// Unknown fields make the write fail with 400 BadRequest.
-    Strict,
-}
-
-impl FieldValidation {
-    /// Parses the query parameter value (absent or unrecognized: the default, `Warn`).
-    pub fn parse(v: Option<&str>) -> Self {
-        match v {
-            Some("Ignore") => Self::Ignore,
-            Some("Strict") => Self::Strict,
-            _ => Self::Warn,
-        }
-    }
 }
 
 /// Deletion propagation.
@@ -95,13 +74,6 @@ pub enum Deleted {
     Removed(Arc<Value>),
     /// The object is still there, being deleted (finalizers pending).
     Pending(Arc<Value>),
-}
-
-/// Current time as the API server writes it.
-pub fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
 }
 
 /// A random v4 UUID string.

@@ -17,7 +17,7 @@
 
 //! Workload simulator: gives Deployments, StatefulSets and Jobs the status their controllers would.
 
-use crate::ops::now;
+use crate::clock::now;
 use crate::store::{meta_str, EventType, Store};
 use serde_json::{json, Value};
 use std::collections::HashSet;
