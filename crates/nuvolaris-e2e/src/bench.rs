@@ -670,6 +670,60 @@ mod tests {
         assert_eq!(percentile(v, p), want);
     }
 
+    fn args(cli: &[&str]) -> BenchArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            bench: BenchArgs,
+        }
+        <Cli as clap::Parser>::parse_from(std::iter::once("bench").chain(cli.iter().copied())).bench
+    }
+
+    #[rstest]
+    #[case(&[], None)]
+    #[case(&["--rate", "5"], Some(5.0))]
+    #[case(&["--profile", "loaded"], Some(20.0))]
+    #[case(&["--profile", "loaded", "--rate", "25"], Some(25.0))]
+    #[case(&["--profile", "loaded", "--rate", "0"], None)]
+    fn pacing(#[case] cli: &[&str], #[case] want: Option<f64>) {
+        assert_eq!(args(cli).pace(), want);
+    }
+
+    #[test]
+    fn loaded_profile_overrides() {
+        let d = args(&["--profile", "loaded"]).loaded_profile();
+        assert_eq!(d, LoadedProfile::default());
+        let o = args(&[
+            "--profile",
+            "loaded",
+            "--latency-read-ms",
+            "1",
+            "--latency-write-ms",
+            "2",
+            "--max-inflight",
+            "3",
+            "--deployment-step-ms",
+            "4",
+            "--operator-arg=--concurrency=32",
+        ]);
+        let p = o.loaded_profile();
+        assert_eq!(
+            (
+                p.latency_read,
+                p.latency_write,
+                p.max_inflight,
+                p.deployment_step
+            ),
+            (
+                Duration::from_millis(1),
+                Duration::from_millis(2),
+                3,
+                Duration::from_millis(4)
+            )
+        );
+        assert_eq!(o.operator_args, ["--concurrency=32"]);
+    }
+
     #[rstest]
     #[case("a_total{controller=\"sample\",result=\"success\"} 3\na_total{controller=\"whisk\",result=\"success\"} 4\n", "controller=\"sample\"", 3.0)]
     #[case("a_total{controller=\"sample\",result=\"success\"} 3\na_total{controller=\"sample\",result=\"error\"} 2\n", "controller=\"sample\"", 5.0)]
