@@ -23,6 +23,7 @@
 mod clock;
 pub mod cost;
 pub mod discovery;
+mod events;
 pub mod faults;
 mod gc;
 mod http;

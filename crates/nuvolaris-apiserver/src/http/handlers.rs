@@ -20,6 +20,7 @@
 
 use super::response::{bytes_response, json_response, to_metadata};
 use super::state::App;
+use crate::events;
 use crate::ops::{self, DeleteOpts, Deleted, Propagation, WriteOpts};
 use crate::patch_hook;
 use crate::request::{agent, metadata_only, truthy, ResPath};
@@ -75,6 +76,9 @@ pub(super) struct Ctx {
     pub(super) headers: HeaderMap,
     /// The request body.
     pub(super) body: Bytes,
+    /// The type the request addressed when it is a view of another type's storage
+    /// (events.k8s.io Events, stored as core Events in `info`'s table); None otherwise.
+    pub(super) view: Option<Arc<ResourceInfo>>,
     /// `Warning` header values gathered by the write (see [`WriteOpts::warnings`]).
     pub(super) warnings: Arc<std::sync::Mutex<Vec<String>>>,
 }
@@ -132,7 +136,23 @@ impl Ctx {
         }
     }
 
+    /// The type as the client addressed it (the view, if any).
+    pub(super) fn api_info(&self) -> &Arc<ResourceInfo> {
+        self.view.as_ref().unwrap_or(&self.info)
+    }
+
+    /// A client's object in the storage form.
+    fn storage_form(&self, obj: Value) -> Value {
+        match &self.view {
+            Some(_) => events::to_core(&obj),
+            None => obj,
+        }
+    }
+
     fn versioned(&self, obj: &Arc<Value>) -> Value {
+        if self.view.is_some() {
+            return events::to_view(obj);
+        }
         let av = self.info.api_version();
         let mut v = (**obj).clone();
         if v["apiVersion"].as_str() != Some(av.as_str()) {
@@ -145,7 +165,9 @@ impl Ctx {
         if metadata_only(&self.headers) {
             return json_response(code, &to_metadata(obj));
         }
-        if obj["apiVersion"].as_str() == Some(self.info.api_version().as_str()) {
+        if self.view.is_none()
+            && obj["apiVersion"].as_str() == Some(self.info.api_version().as_str())
+        {
             bytes_response(
                 code,
                 serde_json::to_vec(&**obj).unwrap_or_default(),
@@ -179,7 +201,7 @@ impl Ctx {
             .store
             .lock()
             .get(&self.info.table_key(), self.ns(), self.name());
-        let obj = obj.ok_or_else(|| ApiError::not_found(&self.info, self.name()))?;
+        let obj = obj.ok_or_else(|| ApiError::not_found(self.api_info(), self.name()))?;
         if self.rp.sub.as_deref() == Some("scale") {
             return Ok(json_response(200, &scale_of(&obj)));
         }
@@ -213,6 +235,14 @@ impl Ctx {
                 .unwrap_or_default(),
         )
         .map_err(ApiError::bad_request)?;
+        let fs = match &self.view {
+            Some(_) => FieldSelector(
+                fs.0.into_iter()
+                    .map(|(k, v, eq)| (events::selector_field_to_core(&k), v, eq))
+                    .collect(),
+            ),
+            None => fs,
+        };
         Ok((ls, fs))
     }
 
@@ -236,7 +266,7 @@ impl Ctx {
             let st = self.app.store.lock();
             let rv = if token_rv > 0 { token_rv } else { st.rv };
             let Some(t) = st.tables.get(&self.info.table_key()) else {
-                return Err(ApiError::not_found(&self.info, ""));
+                return Err(ApiError::not_found(self.api_info(), ""));
             };
             let mut items = Vec::new();
             let mut next = None;
@@ -291,7 +321,10 @@ impl Ctx {
                 "meta.k8s.io/v1".to_string(),
             )
         } else {
-            (self.info.list_kind.clone(), self.info.api_version())
+            (
+                self.api_info().list_kind.clone(),
+                self.api_info().api_version(),
+            )
         };
         let mut meta = json!({"resourceVersion": rv.to_string()});
         if let Some(n) = next {
@@ -314,7 +347,7 @@ impl Ctx {
             }
             let bytes = if meta_only {
                 serde_json::to_vec(&to_metadata(o))
-            } else if o["apiVersion"].as_str() == Some(av.as_str()) {
+            } else if self.view.is_none() && o["apiVersion"].as_str() == Some(av.as_str()) {
                 serde_json::to_vec(&**o)
             } else {
                 serde_json::to_vec(&self.versioned(o))
@@ -328,6 +361,7 @@ impl Ctx {
     pub(super) fn create(&self) -> Result<Response, ApiError> {
         check_input_type(self.content_type())?;
         let obj = parse_json_body(&self.body, &self.info.kind, self.content_type())?;
+        let obj = self.storage_form(obj);
         let mut st = self.app.store.lock();
         let r = ops::create(
             &mut st,
@@ -358,7 +392,7 @@ impl Ctx {
             .get(&self.info.table_key(), self.ns(), self.name())
             .is_none()
         {
-            return Err(ApiError::not_found(&self.info, self.name()));
+            return Err(ApiError::not_found(self.api_info(), self.name()));
         }
         let secs = req["spec"]["expirationSeconds"]
             .as_i64()
@@ -390,11 +424,12 @@ impl Ctx {
         self.check_sub()?;
         check_input_type(self.content_type())?;
         let body = parse_json_body(&self.body, &self.info.kind, self.content_type())?;
+        let body = self.storage_form(body);
         let mut st = self.app.store.lock();
         let key = self.info.table_key();
         let old = st
             .get(&key, self.ns(), self.name())
-            .ok_or_else(|| ApiError::not_found(&self.info, self.name()))?;
+            .ok_or_else(|| ApiError::not_found(self.api_info(), self.name()))?;
         let res = match self.rp.sub.as_deref() {
             Some("scale") => self.write_scale(&mut st, &old, body, false),
             Some("finalize") => {
@@ -536,10 +571,10 @@ impl Ctx {
         };
         let res = match (&live, sub) {
             (None, _) if kind != patch_hook::Kind::Apply || sub.is_some() => {
-                Err(ApiError::not_found(&self.info, self.name()))
+                Err(ApiError::not_found(self.api_info(), self.name()))
             }
             (None, _) => {
-                let mut obj = patch_hook::apply(None, &req)?;
+                let mut obj = self.storage_form(patch_hook::apply(None, &req)?);
                 let bn = meta_str(&obj, "name").to_string();
                 if !bn.is_empty() && bn != self.name() {
                     return Err(ApiError::bad_request(format!(
@@ -574,7 +609,12 @@ impl Ctx {
                 self.write_scale(&mut st, old, patched, kind == patch_hook::Kind::Apply)
             }
             (Some(old), _) => {
-                let patched = patch_hook::apply(Some(old), &req)?;
+                let patched = match &self.view {
+                    Some(_) => {
+                        events::to_core(&patch_hook::apply(Some(&events::to_view(old)), &req)?)
+                    }
+                    None => patch_hook::apply(Some(old), &req)?,
+                };
                 ops::update(&mut st, &self.info, old, patched, &opts, &manager)
                     .map(|o| self.respond(200, &o))
             }
@@ -645,11 +685,12 @@ impl Ctx {
                 Ok(self.respond(200, &o))
             }
             Deleted::Removed(o) => {
+                let info = self.api_info();
                 let mut details = json!({"name": self.name()});
-                if !self.info.group.is_empty() {
-                    details["group"] = json!(self.info.group);
+                if !info.group.is_empty() {
+                    details["group"] = json!(info.group);
                 }
-                details["kind"] = json!(self.info.plural);
+                details["kind"] = json!(info.plural);
                 details["uid"] = json!(meta_str(&o, "uid"));
                 Ok(json_response(
                     200,
@@ -680,7 +721,10 @@ impl Ctx {
         let mut items = Vec::new();
         for (ons, name) in targets {
             match ops::delete(&mut st, &self.info, &ons, &name, &opts) {
-                Ok(Deleted::Pending(o)) | Ok(Deleted::Removed(o)) => items.push((*o).clone()),
+                Ok(Deleted::Pending(o)) | Ok(Deleted::Removed(o)) => items.push(match &self.view {
+                    Some(_) => self.versioned(&o),
+                    None => (*o).clone(),
+                }),
                 Err(_) => {}
             }
         }
@@ -690,7 +734,7 @@ impl Ctx {
         drop(st);
         Ok(json_response(
             200,
-            &json!({"kind": self.info.list_kind, "apiVersion": self.info.api_version(), "metadata": {"resourceVersion": rv.to_string()}, "items": items}),
+            &json!({"kind": self.api_info().list_kind, "apiVersion": self.api_info().api_version(), "metadata": {"resourceVersion": rv.to_string()}, "items": items}),
         ))
     }
 }

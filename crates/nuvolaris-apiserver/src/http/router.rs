@@ -164,6 +164,15 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let Some(info) = app.store.lock().resolve(&rp.group, &rp.version, &rp.plural) else {
         return page_not_found();
     };
+    // events.k8s.io Events are a view of the core Events' storage
+    let (info, view) = if crate::events::is_events_view(&info) {
+        match app.store.lock().resolve("", "v1", "events") {
+            Some(core) => (core, Some(info)),
+            None => (info, None),
+        }
+    } else {
+        (info, None)
+    };
     if !info.namespaced && !rp.ns.is_empty() {
         return page_not_found();
     }
@@ -183,6 +192,7 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let ctx = Ctx {
         app: app.clone(),
         info,
+        view,
         rp,
         q,
         headers: parts.headers,

@@ -21,6 +21,7 @@
 
 use super::handlers::Ctx;
 use super::response::{error_response, to_metadata};
+use crate::events;
 use crate::request::{metadata_only, truthy};
 use crate::resources::ResourceInfo;
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -83,6 +84,9 @@ fn event_line(
         serde_json::to_writer(&mut out, &t)
     } else if meta_only {
         serde_json::to_writer(&mut out, &to_metadata(obj))
+    } else if av == events::EVENTS_V1 {
+        // the events.k8s.io view of the core Events' storage
+        serde_json::to_writer(&mut out, &events::to_view(obj))
     } else if obj["apiVersion"].as_str().is_none_or(|a| a == av) {
         serde_json::to_writer(&mut out, obj)
     } else {
@@ -170,7 +174,7 @@ pub(super) fn watch(ctx: Ctx) -> Response {
     let cut_at = ctx.app.faults.watch_deadline();
     let meta_only = metadata_only(&ctx.headers);
     let table_info = ctx.wants_table().then(|| ctx.info.clone());
-    let av = ctx.info.api_version();
+    let av = ctx.api_info().api_version();
     let (tx, rx) = mpsc::channel::<Bytes>(256);
     let body_stream =
         tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<_, std::convert::Infallible>);
@@ -188,7 +192,7 @@ pub(super) fn watch(ctx: Ctx) -> Response {
             return response;
         }
     };
-    let info = ctx.info.clone();
+    let info = ctx.api_info().clone();
     let interval = ctx.app.bookmark_interval;
     let store = ctx.app.store.clone();
     tokio::spawn(async move {
