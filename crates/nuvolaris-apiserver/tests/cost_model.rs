@@ -188,28 +188,42 @@ async fn watch_until(mut w: reqwest::Response, mut done: impl FnMut(&Value) -> b
     }
 }
 
-#[tokio::test]
-async fn deployment_status_is_written_in_the_controller_steps() {
+/// A server simulating workloads (`step`: staged Deployment status), and the watch events of
+/// one new Deployment of `replicas` until it is available. Returns the server, the Deployments
+/// URL and the events.
+async fn rollout(step: Option<Duration>, replicas: i64) -> (ApiServer, String, Vec<Value>) {
     let server = ApiServer::start(ServerConfig {
         simulate_workloads: true,
         simulate_delay: Duration::from_millis(10),
-        deployment_status_step: Some(Duration::from_millis(30)),
+        deployment_status_step: step,
         ..Default::default()
     })
     .await
     .unwrap();
-    let url = server.url();
+    let deps = format!(
+        "{}/apis/apps/v1/namespaces/default/deployments",
+        server.url()
+    );
     let http = reqwest::Client::new();
-    let deps = format!("{url}/apis/apps/v1/namespaces/default/deployments");
     let w = http.get(format!("{deps}?watch=true")).send().await.unwrap();
     let r = http
         .post(&deps)
-        .json(&deployment("web", 2))
+        .json(&deployment("web", replicas))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
-    let events = watch_until(w, |ev| ev["object"]["status"]["availableReplicas"] == 2).await;
+    let events = watch_until(w, |ev| {
+        ev["object"]["status"]["availableReplicas"] == replicas
+    })
+    .await;
+    (server, deps, events)
+}
+
+#[tokio::test]
+async fn deployment_status_is_written_in_the_controller_steps() {
+    let (server, deps, events) = rollout(Some(Duration::from_millis(30)), 2).await;
+    let http = reqwest::Client::new();
     let statuses: Vec<&Value> = events.iter().map(|e| &e["object"]["status"]).collect();
     assert_eq!(events[0]["type"], "ADDED");
     assert_eq!(
@@ -293,25 +307,7 @@ async fn deployment_status_is_written_in_the_controller_steps() {
 
 #[tokio::test]
 async fn without_steps_a_deployment_gets_its_status_in_one_write() {
-    let server = ApiServer::start(ServerConfig {
-        simulate_workloads: true,
-        simulate_delay: Duration::from_millis(10),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let url = server.url();
-    let http = reqwest::Client::new();
-    let deps = format!("{url}/apis/apps/v1/namespaces/default/deployments");
-    let w = http.get(format!("{deps}?watch=true")).send().await.unwrap();
-    let r = http
-        .post(&deps)
-        .json(&deployment("one", 1))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let events = watch_until(w, |ev| ev["object"]["status"]["availableReplicas"] == 1).await;
+    let (server, _, events) = rollout(None, 1).await;
     assert_eq!(events.len(), 2, "{events:#?}");
     assert_eq!(events[1]["object"]["status"]["readyReplicas"], 1);
     server.shutdown().await;

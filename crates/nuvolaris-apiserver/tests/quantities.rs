@@ -38,20 +38,19 @@ fn resources(obj: &Value) -> &Value {
     &obj["spec"]["template"]["spec"]["containers"][0]["resources"]
 }
 
+/// Creates a Deployment in `ns`: the Deployments path and the answer.
+async fn create(t: &common::Target, ns: &str, d: Value) -> (String, common::Resp) {
+    let path = format!("/apis/apps/v1/namespaces/{ns}/deployments");
+    let r = t.call("POST", &path, None, Some(&d)).await;
+    assert_eq!(r.code, 201, "{}", r.text);
+    (path, r)
+}
+
 #[tokio::test]
 async fn created_quantities_read_back_canonical() {
     let t = common::target().await;
     let ns = t.namespace("qty").await;
-    let path = format!("/apis/apps/v1/namespaces/{ns}/deployments");
-    let r = t
-        .call(
-            "POST",
-            &path,
-            None,
-            Some(&deployment("d", json!("1000m"), "1024Mi")),
-        )
-        .await;
-    assert_eq!(r.code, 201, "{}", r.text);
+    let (path, r) = create(&t, &ns, deployment("d", json!("1000m"), "1024Mi")).await;
     assert_eq!(
         resources(&r.json),
         &json!({"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "500m", "memory": "2Gi"}})
@@ -114,16 +113,7 @@ async fn reapplying_a_non_canonical_quantity_changes_nothing() {
 async fn updates_and_custom_resources() {
     let t = common::target().await;
     let ns = t.namespace("qty-put").await;
-    let path = format!("/apis/apps/v1/namespaces/{ns}/deployments");
-    let r = t
-        .call(
-            "POST",
-            &path,
-            None,
-            Some(&deployment("u", json!("1"), "1Gi")),
-        )
-        .await;
-    assert_eq!(r.code, 201, "{}", r.text);
+    let (path, r) = create(&t, &ns, deployment("u", json!("1"), "1Gi")).await;
     let mut obj = r.json.clone();
     obj["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] =
         json!("1500m");
