@@ -73,7 +73,7 @@ pub fn validate_update(schema: &Value, obj: &Value, old: &Value) -> Vec<Cause> {
     out
 }
 
-/// [`validate_and_prune`] for an update: `old` is the stored object (see [`validate_update`]).
+/// [`validate_and_prune`](super::validate_and_prune) for an update: `old` is the stored object (see [`validate_update`]).
 pub fn validate_and_prune_update(
     schema: &Value,
     obj: &mut Value,
