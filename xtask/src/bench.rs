@@ -18,7 +18,8 @@
 //! `cargo xtask bench`: bursts of N Samples against the embedded API server (or `--kubeconfig`)
 //! with a release build of the operator; prints time to Ready (p50/p90/p99/max), total
 //! convergence time, operator peak RSS and CPU time, API requests per Sample and the writes made
-//! during an idle resync. Numbers only, nothing asserted.
+//! during an idle resync. Numbers only, nothing asserted. `--profile loaded` adds the cost of a
+//! loaded kube-apiserver and a paced creation rate (see `nuvolaris_e2e::bench`).
 
 use crate::paths;
 use anyhow::{bail, Context, Result};
@@ -37,6 +38,17 @@ pub struct Args {
     /// Operator resync period during the idle measurement, in seconds.
     #[arg(long, default_value_t = 10)]
     pub resync_secs: u64,
+    /// `default` (the embedded server at full speed, Samples created at once) or `loaded`
+    /// (request latency, in-flight seats with 429 and staged Deployment status, like a loaded
+    /// 2-core kube-apiserver; Samples created at `--rate`).
+    #[arg(long, default_value = "default", value_parser = ["default", "loaded"])]
+    pub profile: String,
+    /// Samples created per second (default: all at once; with `--profile loaded`: 20).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Extra arguments for the operator, e.g. `--operator-arg=--concurrency=32` (repeatable).
+    #[arg(long = "operator-arg", allow_hyphen_values = true)]
+    pub operator_args: Vec<String>,
 }
 
 /// Runs `cargo xtask bench`.
@@ -55,7 +67,14 @@ pub fn run(args: Args) -> Result<()> {
             "--samples",
             &args.samples,
         ])
-        .args(["--resync-secs", &args.resync_secs.to_string()]);
+        .args(["--resync-secs", &args.resync_secs.to_string()])
+        .args(["--profile", &args.profile]);
+    if let Some(r) = args.rate {
+        cmd.args(["--rate", &r.to_string()]);
+    }
+    for a in &args.operator_args {
+        cmd.arg(format!("--operator-arg={a}"));
+    }
     if let Some(k) = &args.kubeconfig {
         cmd.arg("--kubeconfig").arg(k);
     }

@@ -20,7 +20,10 @@
 //! Start it in-process with [`ApiServer::start`], point a client at [`ApiServer::url`] or
 //! [`ApiServer::kubeconfig_yaml`], and stop it with [`ApiServer::shutdown`].
 
+mod clock;
+pub mod cost;
 pub mod discovery;
+mod events;
 pub mod faults;
 mod gc;
 mod http;
@@ -28,7 +31,9 @@ mod openapi;
 mod ops;
 pub mod patch;
 mod patch_hook;
+pub mod quantity;
 pub mod rbac;
+mod request;
 pub mod resources;
 mod schema_hook;
 pub mod selectors;
@@ -94,6 +99,32 @@ pub struct ServerConfig {
     pub rbac: bool,
     /// Fault injection switchboard (off until a setter is called).
     pub faults: faults::FaultHandle,
+    /// Added to every read request (GET of objects, lists, discovery; not watches), without
+    /// blocking a thread. Zero by default. See [`cost`].
+    pub latency_read: Duration,
+    /// Added to every write request (POST, PUT, PATCH, DELETE). Zero by default.
+    pub latency_write: Duration,
+    /// Requests served at once, like API Priority and Fairness seats (watches and health
+    /// probes take none); past it a request gets the real server's 429 with `Retry-After: 1`.
+    /// None (unbounded) by default.
+    pub max_inflight: Option<usize>,
+    /// With `simulate_workloads`: `Some(step)` makes the simulated deployment controller write
+    /// a Deployment's status in the real one's steps, each its own write `step` apart
+    /// (observedGeneration + replicas/updatedReplicas, then readyReplicas, then
+    /// availableReplicas + Available/Progressing), the first `simulate_delay` after the change.
+    /// None (default): one status write after `simulate_delay`.
+    pub deployment_status_step: Option<Duration>,
+}
+
+impl ServerConfig {
+    /// The cost model of these settings.
+    pub fn cost_model(&self) -> cost::CostModel {
+        cost::CostModel {
+            latency_read: self.latency_read,
+            latency_write: self.latency_write,
+            max_inflight: self.max_inflight,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -108,6 +139,10 @@ impl Default for ServerConfig {
             token: "embedded-token".to_string(),
             rbac: false,
             faults: faults::FaultHandle::new(),
+            latency_read: Duration::ZERO,
+            latency_write: Duration::ZERO,
+            max_inflight: None,
+            deployment_status_step: None,
         }
     }
 }
@@ -118,6 +153,7 @@ pub struct ApiServer {
     token: String,
     authz: Arc<rbac::Authz>,
     faults: faults::FaultHandle,
+    cost: Arc<cost::CostCounters>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: JoinHandle<Result<(), std::io::Error>>,
     tasks: Vec<JoinHandle<()>>,
@@ -180,9 +216,12 @@ impl ApiServer {
             faults: cfg.faults.clone(),
             authz: authz.clone(),
         });
+        let cost = cost::CostState::new(cfg.cost_model());
+        let cost_counters = cost.counters();
         let router = axum::Router::new()
             .fallback(http::handle)
             .with_state(app)
+            .layer(axum::middleware::from_fn_with_state(cost, cost::middleware))
             .layer(faults::FaultLayer::new(cfg.faults.clone()));
         let mut tasks = vec![tokio::spawn(gc::run(store.clone()))];
         if cfg.simulate_workloads {
@@ -190,7 +229,10 @@ impl ApiServer {
                 tasks.push(tokio::spawn(simulator::run(
                     store.clone(),
                     t,
-                    cfg.simulate_delay,
+                    simulator::Timing {
+                        delay: cfg.simulate_delay,
+                        deployment_step: cfg.deployment_status_step,
+                    },
                 )));
             }
         }
@@ -208,6 +250,7 @@ impl ApiServer {
             token: cfg.token,
             authz,
             faults: cfg.faults,
+            cost: cost_counters,
             shutdown: Some(tx),
             server,
             tasks,
@@ -222,6 +265,20 @@ impl ApiServer {
     /// The fault injection switchboard of this server (clone it, set faults while it runs).
     pub fn faults(&self) -> faults::FaultHandle {
         self.faults.clone()
+    }
+
+    /// Requests rejected with 429 because every in-flight seat was taken
+    /// ([`ServerConfig::max_inflight`]).
+    pub fn throttled_count(&self) -> u64 {
+        self.cost
+            .rejected
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Requests that took an in-flight seat and paid the configured latency (watches and
+    /// health probes are not counted).
+    pub fn costed_count(&self) -> u64 {
+        self.cost.served.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The bound address.

@@ -18,9 +18,11 @@
 //! `nuvolaris-apiserver`: runs the embedded API server as a standalone process.
 
 use clap::Parser;
+use nuvolaris_apiserver::cost::parse_duration;
 use nuvolaris_apiserver::{ApiServer, ServerConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Command line of the standalone embedded API server.
 #[derive(Parser, Debug)]
@@ -49,6 +51,25 @@ struct Args {
     /// Watch events retained per resource.
     #[arg(long, default_value_t = 10_000)]
     watch_history: usize,
+    /// With --simulate-workloads: delay before the simulated controllers write a status
+    /// (5, 5ms, 0.2s; a bare number is milliseconds).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "150ms")]
+    simulate_delay: Duration,
+    /// With --simulate-workloads: write Deployment status in the deployment controller's steps
+    /// (observedGeneration/replicas/updatedReplicas, then readyReplicas, then
+    /// availableReplicas and conditions), each a separate write DURATION apart.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    deployment_status_step: Option<Duration>,
+    /// Added to every read request (not watches), e.g. 3ms.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
+    latency_read: Duration,
+    /// Added to every write request, e.g. 20ms.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
+    latency_write: Duration,
+    /// Requests served at once (watches excluded), like API Priority and Fairness seats;
+    /// past it: 429 Too Many Requests with Retry-After: 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_inflight: Option<u64>,
 }
 
 #[tokio::main]
@@ -67,6 +88,11 @@ async fn main() {
         simulate_workloads: args.simulate_workloads,
         watch_history: args.watch_history,
         rbac: args.rbac,
+        simulate_delay: args.simulate_delay,
+        deployment_status_step: args.deployment_status_step,
+        latency_read: args.latency_read,
+        latency_write: args.latency_write,
+        max_inflight: args.max_inflight.map(|n| n as usize),
         ..Default::default()
     };
     let server = match ApiServer::start(cfg).await {

@@ -17,7 +17,9 @@
 
 //! Create, update, patch and delete with the real server's semantics, on the locked state.
 
+use crate::clock::now;
 use crate::resources::{from_crd, ResourceInfo};
+use crate::schema_hook::FieldValidation;
 use crate::status::{cause, ApiError};
 use crate::store::{meta_str, State};
 use serde_json::{json, Map, Value};
@@ -38,29 +40,6 @@ pub struct WriteOpts {
     pub field_validation: FieldValidation,
     /// Sink for the `Warning` header values the write produces (shared with the HTTP layer).
     pub warnings: Arc<Mutex<Vec<String>>>,
-}
-
-/// The `fieldValidation` query parameter of writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FieldValidation {
-    /// Unknown fields are dropped silently.
-    Ignore,
-    /// Unknown fields are dropped with one `Warning` header each (the server's default).
-    #[default]
-    Warn,
-    /// Unknown fields make the write fail with 400 BadRequest.
-    Strict,
-}
-
-impl FieldValidation {
-    /// Parses the query parameter value (absent or unrecognized: the default, `Warn`).
-    pub fn parse(v: Option<&str>) -> Self {
-        match v {
-            Some("Ignore") => Self::Ignore,
-            Some("Strict") => Self::Strict,
-            _ => Self::Warn,
-        }
-    }
 }
 
 /// Deletion propagation.
@@ -95,13 +74,6 @@ pub enum Deleted {
     Removed(Arc<Value>),
     /// The object is still there, being deleted (finalizers pending).
     Pending(Arc<Value>),
-}
-
-/// Current time as the API server writes it.
-pub fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
 }
 
 /// A random v4 UUID string.
@@ -423,6 +395,14 @@ fn normalize_builtin(info: &ResourceInfo, obj: &mut Value) {
     o.entry("type").or_insert_with(|| json!("Opaque"));
 }
 
+/// Quantities of built-in kinds in canonical form, as the real server stores them
+/// (`cpu: 1000m` reads back as `"1"`).
+pub fn canonical_quantities(info: &ResourceInfo, obj: &mut Value) {
+    if !info.custom {
+        crate::quantity::canonicalize_object(&info.group, &info.plural, obj);
+    }
+}
+
 /// Service defaulting the real server does: type ClusterIP, an allocated clusterIP (kept
 /// across updates that leave it out), TCP ports with targetPort = port, sessionAffinity None.
 fn default_service(info: &ResourceInfo, old: Option<&Value>, obj: &mut Value) {
@@ -508,6 +488,7 @@ pub fn create(
 ) -> Result<Arc<Value>, ApiError> {
     check_body(info, ns, &mut obj)?;
     normalize_builtin(info, &mut obj);
+    canonical_quantities(info, &mut obj);
     default_service(info, None, &mut obj);
     let m = meta_mut(&mut obj);
     let mut name = m
@@ -792,6 +773,7 @@ pub fn update(
     let name = meta_str(old, "name").to_string();
     check_body(info, &ns, &mut new)?;
     normalize_builtin(info, &mut new);
+    canonical_quantities(info, &mut new);
     default_service(info, Some(old), &mut new);
     let body_name = meta_str(&new, "name").to_string();
     if !body_name.is_empty() && body_name != name {

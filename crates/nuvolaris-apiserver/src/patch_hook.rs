@@ -123,7 +123,7 @@ pub fn apply(live: Option<&Value>, req: &Req<'_>) -> Result<Value, ApiError> {
         Kind::Strategic => patch::PatchType::Strategic,
         Kind::Apply => patch::PatchType::Apply,
     };
-    let now = crate::ops::now();
+    let now = crate::clock::now();
     let pr = patch::PatchRequest {
         patch_type,
         body: req.body,

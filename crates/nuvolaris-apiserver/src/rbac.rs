@@ -121,8 +121,10 @@ impl Attributes {
         let trimmed = path.trim_end_matches('/');
         let segs: Vec<&str> = trimmed.split('/').skip(1).collect();
         let rp = match segs.as_slice() {
-            ["api", "v1", rest @ ..] if !rest.is_empty() => crate::http::parse_rest("", "v1", rest),
-            ["apis", g, v, rest @ ..] if !rest.is_empty() => crate::http::parse_rest(g, v, rest),
+            ["api", "v1", rest @ ..] if !rest.is_empty() => {
+                crate::request::parse_rest("", "v1", rest)
+            }
+            ["apis", g, v, rest @ ..] if !rest.is_empty() => crate::request::parse_rest(g, v, rest),
             _ => None,
         };
         let Some(rp) = rp else {

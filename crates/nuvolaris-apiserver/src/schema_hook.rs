@@ -17,11 +17,33 @@
 
 //! Adapter to the CRD structural-schema validation and pruning (the `validation` module).
 
-use crate::ops::FieldValidation;
 use crate::resources::ResourceInfo;
 use crate::status::ApiError;
 use crate::validation;
 use serde_json::Value;
+
+/// The `fieldValidation` query parameter of writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldValidation {
+    /// Unknown fields are dropped silently.
+    Ignore,
+    /// Unknown fields are dropped with one `Warning` header each (the server's default).
+    #[default]
+    Warn,
+    /// Unknown fields make the write fail with 400 BadRequest.
+    Strict,
+}
+
+impl FieldValidation {
+    /// Parses the query parameter value (absent or unrecognized: the default, `Warn`).
+    pub fn parse(v: Option<&str>) -> Self {
+        match v {
+            Some("Ignore") => Self::Ignore,
+            Some("Strict") => Self::Strict,
+            _ => Self::Warn,
+        }
+    }
+}
 
 fn to_api_error(body: Value) -> ApiError {
     ApiError {

@@ -17,10 +17,11 @@
 
 //! Workload simulator: gives Deployments, StatefulSets and Jobs the status their controllers would.
 
-use crate::ops::now;
+use crate::clock::now;
 use crate::store::{meta_str, EventType, Store};
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -114,15 +115,129 @@ pub fn desired_status(table: &str, obj: &Value) -> Option<Value> {
     (s != cur).then_some(s)
 }
 
-fn schedule(store: &Arc<Store>, table: &'static str, ns: String, name: String, delay: Duration) {
+/// How the simulator writes status.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Delay before the first status write after a change.
+    pub delay: Duration,
+    /// With `Some(step)`, Deployments get their status in the real deployment controller's
+    /// steps ([`next_deployment_status`]), `step` apart; with None in one write.
+    pub deployment_step: Option<Duration>,
+}
+
+/// Which of the deployment controller's status writes comes next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutStep {
+    /// The controller saw the new generation: `observedGeneration`, `replicas`,
+    /// `updatedReplicas` (the new ReplicaSet scaled up, its pods not ready yet), `Progressing`
+    /// True `ReplicaSetUpdated` and, until enough pods are available, `Available` False.
+    Observed,
+    /// The pods became ready: `readyReplicas`.
+    Ready,
+    /// The pods became available: `availableReplicas` and the final conditions
+    /// (`Available` True `MinimumReplicasAvailable`, `Progressing` True `NewReplicaSetAvailable`).
+    Available,
+}
+
+fn int(v: &Value, k: &str) -> i64 {
+    v[k].as_i64().unwrap_or(0)
+}
+
+/// The next status the deployment controller writes for this Deployment and which step it is
+/// (None: converged, or being deleted). Each step is its own status write, so a watcher sees
+/// several MODIFIED events per rollout, as on a real cluster.
+pub fn next_deployment_status(obj: &Value) -> Option<(Value, RolloutStep)> {
+    let last = desired_status("apps/deployments", obj)?;
+    let cur = obj.get("status").cloned().unwrap_or(json!({}));
+    let gen = obj["metadata"]["generation"].as_i64().unwrap_or(1);
+    let replicas = obj["spec"]["replicas"].as_i64().unwrap_or(1);
+    if replicas > 0
+        && (int(&cur, "observedGeneration") != gen
+            || int(&cur, "replicas") != replicas
+            || int(&cur, "updatedReplicas") != replicas)
+    {
+        let ts = now();
+        let ready = int(&cur, "readyReplicas").min(replicas);
+        let available = int(&cur, "availableReplicas").min(replicas);
+        let mut s = json!({"observedGeneration": gen, "replicas": replicas,
+            "updatedReplicas": replicas});
+        if ready > 0 {
+            s["readyReplicas"] = json!(ready);
+        }
+        if available > 0 {
+            s["availableReplicas"] = json!(available);
+        }
+        if available < replicas {
+            s["unavailableReplicas"] = json!(replicas - available);
+        }
+        let name = meta_str(obj, "name");
+        let (av_status, av_reason, av_msg) = if available >= replicas {
+            (
+                "True",
+                "MinimumReplicasAvailable",
+                "Deployment has minimum availability.",
+            )
+        } else {
+            (
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+            )
+        };
+        s["conditions"] = json!([
+            {"type": "Available", "status": av_status,
+             "lastUpdateTime": cond_time(&cur, "Available", av_status, "lastUpdateTime", &ts),
+             "lastTransitionTime": cond_time(&cur, "Available", av_status, "lastTransitionTime", &ts),
+             "reason": av_reason, "message": av_msg},
+            {"type": "Progressing", "status": "True", "lastUpdateTime": ts,
+             "lastTransitionTime": cond_time(&cur, "Progressing", "True", "lastTransitionTime", &ts),
+             "reason": "ReplicaSetUpdated", "message": format!("ReplicaSet \"{name}\" is progressing.")}
+        ]);
+        return Some((s, RolloutStep::Observed));
+    }
+    if replicas > 0 && int(&cur, "readyReplicas") != replicas {
+        let mut s = cur;
+        s["readyReplicas"] = json!(replicas);
+        return Some((s, RolloutStep::Ready));
+    }
+    Some((last, RolloutStep::Available))
+}
+
+/// Objects with a status write scheduled (one timer per object at a time).
+type Pending = Arc<Mutex<HashSet<(String, String)>>>;
+
+fn schedule(
+    store: &Arc<Store>,
+    pending: &Pending,
+    table: &'static str,
+    ns: String,
+    name: String,
+    delay: Duration,
+    staged: bool,
+) {
+    let key = (ns, name);
+    if let Ok(mut p) = pending.lock() {
+        if !p.insert(key.clone()) {
+            return;
+        }
+    }
     let store = store.clone();
+    let pending = pending.clone();
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
         let mut st = store.lock();
-        let Some(obj) = st.get(table, &ns, &name) else {
+        if let Ok(mut p) = pending.lock() {
+            p.remove(&key);
+        }
+        let Some(obj) = st.get(table, &key.0, &key.1) else {
             return;
         };
-        if let Some(s) = desired_status(table, &obj) {
+        let next = if staged {
+            next_deployment_status(&obj).map(|(s, _)| s)
+        } else {
+            desired_status(table, &obj)
+        };
+        if let Some(s) = next {
             let mut o = (*obj).clone();
             o["status"] = s;
             st.put(table, o);
@@ -131,9 +246,19 @@ fn schedule(store: &Arc<Store>, table: &'static str, ns: String, name: String, d
 }
 
 /// Runs the simulator for one table until the store drops it.
-pub async fn run(store: Arc<Store>, table: &'static str, delay: Duration) {
+pub async fn run(store: Arc<Store>, table: &'static str, timing: Timing) {
     let Some(mut rx) = store.lock().subscribe(table) else {
         return;
+    };
+    let staged = table == "apps/deployments" && timing.deployment_step.is_some();
+    let pending: Pending = Arc::default();
+    // the first write of a change after `delay`, the next steps `step` apart
+    let delay_of = |obj: &Value| match (staged, timing.deployment_step) {
+        (true, Some(step)) => match next_deployment_status(obj) {
+            Some((_, RolloutStep::Observed)) | None => timing.delay,
+            Some(_) => step,
+        },
+        _ => timing.delay,
     };
     loop {
         match rx.recv().await {
@@ -141,23 +266,33 @@ pub async fn run(store: Arc<Store>, table: &'static str, delay: Duration) {
                 if ev.kind != EventType::Deleted && desired_status(table, &ev.obj).is_some() {
                     schedule(
                         &store,
+                        &pending,
                         table,
                         meta_str(&ev.obj, "namespace").to_string(),
                         meta_str(&ev.obj, "name").to_string(),
-                        delay,
+                        delay_of(&ev.obj),
+                        staged,
                     );
                 }
             }
             Err(RecvError::Lagged(_)) => {
-                let keys: Vec<(String, String)> = {
+                let objs: Vec<Arc<Value>> = {
                     let st = store.lock();
                     st.tables
                         .get(table)
-                        .map(|t| t.objects.keys().cloned().collect())
+                        .map(|t| t.objects.values().cloned().collect())
                         .unwrap_or_default()
                 };
-                for (ns, name) in keys {
-                    schedule(&store, table, ns, name, delay);
+                for o in objs {
+                    schedule(
+                        &store,
+                        &pending,
+                        table,
+                        meta_str(&o, "namespace").to_string(),
+                        meta_str(&o, "name").to_string(),
+                        delay_of(&o),
+                        staged,
+                    );
                 }
             }
             Err(RecvError::Closed) => return,

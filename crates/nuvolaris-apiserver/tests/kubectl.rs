@@ -175,3 +175,67 @@ async fn kubectl_smoke() {
     assert!(!ok && out.contains("NotFound"), "{out}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn kubectl_events_and_describe_show_events_k8s_io_events() {
+    let Some(bin) = find_kubectl() else {
+        if std::env::var("NUVOLARIS_REQUIRE_KUBECTL").as_deref() == Ok("1") {
+            panic!("kubectl not found (NUVOLARIS_KUBECTL or PATH) and NUVOLARIS_REQUIRE_KUBECTL=1");
+        }
+        eprintln!("kubectl not found (NUVOLARIS_KUBECTL or PATH): kubectl events test not run");
+        return;
+    };
+    let server = ApiServer::start(ServerConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    server.write_kubeconfig(&kc).unwrap();
+    let (ok, out) = kubectl(&bin, &kc, &["create", "-f", "-"], Some(MANIFEST)).await;
+    assert!(ok, "{out}");
+    let (ok, uid) = kubectl(
+        &bin,
+        &kc,
+        &["get", "deployment", "web", "-o", "jsonpath={.metadata.uid}"],
+        None,
+    )
+    .await;
+    assert!(ok, "{uid}");
+    // what an operator's event recorder (kube-runtime's Recorder) writes
+    let event = serde_json::json!({
+        "apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "metadata": {"name": "web.181f0a1b2c3d4e5f", "namespace": "default"},
+        "eventTime": "2026-01-01T00:00:00.000000Z", "action": "Reconcile", "reason": "Configured",
+        "type": "Normal", "note": "configured deployment.apps/web from the operator",
+        "reportingController": "nuvolaris-operator", "reportingInstance": "nuvolaris-operator-1",
+        "regarding": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
+                      "namespace": "default", "uid": uid.trim()}});
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/apis/events.k8s.io/v1/namespaces/default/events",
+            server.url()
+        ))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+
+    let (ok, out) = kubectl(
+        &bin,
+        &kc,
+        &["events", "-n", "default", "--for", "deployment/web"],
+        None,
+    )
+    .await;
+    assert!(
+        ok && out.contains("Configured")
+            && out.contains("configured deployment.apps/web from the operator"),
+        "kubectl events: {out}"
+    );
+    let (ok, out) = kubectl(&bin, &kc, &["describe", "deployment", "web"], None).await;
+    assert!(
+        ok && out.contains("Events:")
+            && out.contains("configured deployment.apps/web from the operator"),
+        "kubectl describe: {out}"
+    );
+    server.shutdown().await;
+}

@@ -19,24 +19,105 @@
 //! p99, max), total time to converge, operator peak RSS and CPU time, API requests per Sample
 //! (counted by the embedded server) and writes made during an idle resync (target 0).
 //! Numbers are printed, never asserted.
+//!
+//! `--profile loaded` runs the embedded server with the cost of a loaded 2-core
+//! kube-apiserver ([`LoadedProfile`]): every request pays a latency, requests past the
+//! in-flight seats get 429, and the simulated deployment controller writes each Deployment's
+//! status in three steps (so the operator sees the child status events a real cluster sends).
+//! Samples are created at a paced rate (`--rate`, default 20/s, the pace of the measurements
+//! on a real cluster in issue 11) instead of all at once, and the table adds the time from
+//! create to the Sample's first status for its generation, reconciles per Sample and the
+//! operator's own API requests per Sample (counted by its ServiceAccount's identity).
 
 use crate::backend::{Backend, BackendKind, BackendOpts};
 use crate::kube_util as ku;
 use crate::operator::{OperatorOpts, OperatorProcess, Profile};
 use crate::{Error, Result};
 use futures::StreamExt;
+use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::api::ListParams;
 use kube::runtime::watcher;
 use kube::runtime::WatchStreamExt;
+use nuvolaris_apiserver::{ApiServer, ServerConfig};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The load the benchmark puts on the operator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchProfile {
+    /// The embedded server as fast as it is (requests take microseconds), Samples created at
+    /// once.
+    #[default]
+    Default,
+    /// The embedded server with the cost of a loaded kube-apiserver ([`LoadedProfile`]),
+    /// Samples created at `--rate`.
+    Loaded,
+}
+
+/// The costs of `--profile loaded`, chosen to resemble a kube-apiserver with etcd and
+/// kube-controller-manager sharing 2 cores with the operator (issue 11's measurements: about
+/// 100 ms for GET + apply + status of one reconcile).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoadedProfile {
+    /// Per read (a GET or list served from the watch cache under load): 5 ms.
+    pub latency_read: Duration,
+    /// Per write (admission, etcd round trip with fsync, watch fan-out): 30 ms.
+    pub latency_write: Duration,
+    /// Requests served at once: 40 seats (a small API Priority and Fairness level); past
+    /// them 429 with `Retry-After: 1`. Watches take none.
+    pub max_inflight: usize,
+    /// Before the deployment controller's first status write on a change: 50 ms (informer
+    /// and work-queue delay of kube-controller-manager).
+    pub controller_delay: Duration,
+    /// Between its status writes (observed -> ready -> available): 200 ms, a compressed pod
+    /// start.
+    pub deployment_step: Duration,
+    /// Samples created per second: 20.
+    pub rate: f64,
+}
+
+impl Default for LoadedProfile {
+    fn default() -> Self {
+        LoadedProfile {
+            latency_read: Duration::from_millis(5),
+            latency_write: Duration::from_millis(30),
+            max_inflight: 40,
+            controller_delay: Duration::from_millis(50),
+            deployment_step: Duration::from_millis(200),
+            rate: 20.0,
+        }
+    }
+}
+
 /// Flags of the benchmark.
 #[derive(Clone, Debug, clap::Args)]
 pub struct BenchArgs {
+    /// `default` (embedded server at full speed, Samples created at once) or `loaded`
+    /// (the cost of a loaded kube-apiserver, Samples created at `--rate`).
+    #[arg(long, value_enum, default_value_t = BenchProfile::Default)]
+    pub profile: BenchProfile,
+    /// Samples created per second (default: all at once; `--profile loaded`: 20).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// `--profile loaded`: latency of each read, in milliseconds (default 5).
+    #[arg(long)]
+    pub latency_read_ms: Option<u64>,
+    /// `--profile loaded`: latency of each write, in milliseconds (default 30).
+    #[arg(long)]
+    pub latency_write_ms: Option<u64>,
+    /// `--profile loaded`: requests served at once before 429 (default 40).
+    #[arg(long)]
+    pub max_inflight: Option<usize>,
+    /// `--profile loaded`: delay between the deployment controller's status writes, in
+    /// milliseconds (default 200).
+    #[arg(long)]
+    pub deployment_step_ms: Option<u64>,
+    /// Extra arguments for the operator (e.g. `--operator-arg=--concurrency=32`).
+    #[arg(long = "operator-arg", allow_hyphen_values = true)]
+    pub operator_args: Vec<String>,
     /// Burst sizes, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
     pub samples: Vec<usize>,
@@ -57,13 +138,54 @@ pub struct BenchArgs {
     pub create_concurrency: usize,
 }
 
+impl BenchArgs {
+    /// The loaded profile with this command line's overrides.
+    pub fn loaded_profile(&self) -> LoadedProfile {
+        let d = LoadedProfile::default();
+        LoadedProfile {
+            latency_read: self
+                .latency_read_ms
+                .map_or(d.latency_read, Duration::from_millis),
+            latency_write: self
+                .latency_write_ms
+                .map_or(d.latency_write, Duration::from_millis),
+            max_inflight: self.max_inflight.unwrap_or(d.max_inflight),
+            controller_delay: d.controller_delay,
+            deployment_step: self
+                .deployment_step_ms
+                .map_or(d.deployment_step, Duration::from_millis),
+            rate: self.rate.unwrap_or(d.rate),
+        }
+    }
+
+    /// Samples created per second (None: all at once, `create_concurrency` at a time).
+    pub fn pace(&self) -> Option<f64> {
+        match self.profile {
+            BenchProfile::Loaded => Some(self.loaded_profile().rate),
+            BenchProfile::Default => self.rate,
+        }
+        .filter(|r| *r > 0.0)
+    }
+}
+
 /// The numbers of one burst.
 #[derive(Clone, Debug, Default)]
 pub struct BenchResult {
     /// Burst size.
     pub samples: usize,
-    /// Backend name.
+    /// Backend name (with the profile).
     pub backend: String,
+    /// Time from each Sample's create request to its first status for its generation
+    /// (`status.observedGeneration == metadata.generation`): p50, p90, p99 (s).
+    pub status_p50: f64,
+    /// p90 (s).
+    pub status_p90: f64,
+    /// p99 (s).
+    pub status_p99: f64,
+    /// Reconciles of the sample controller per Sample until every Sample is Ready.
+    pub reconciles_per_sample: Option<f64>,
+    /// Requests answered 429 by the server's in-flight bound (loaded profile).
+    pub throttled: Option<u64>,
     /// Time from each Sample's create request to its Ready condition: p50, p90, p99, max (s).
     pub ready_p50: f64,
     /// p90 (s).
@@ -134,14 +256,17 @@ fn fmt_opt<T: std::fmt::Display>(v: Option<T>) -> String {
 
 /// The results as a Markdown table.
 pub fn table(results: &[BenchResult]) -> String {
-    let mut s = String::from("| backend | Samples | Ready p50 | p90 | p99 | max | total | not Ready | peak RSS | CPU | requests/Sample | idle writes (reconciles, requests, window) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let mut s = String::from("| backend | Samples | status p50 | p90 | p99 | Ready p50 | p90 | p99 | max | total | not Ready | peak RSS | CPU | reconciles/Sample | requests/Sample | 429s | idle writes (reconciles, requests, window) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in results {
         s.push_str(&format!(
-            "| {} | {} | {:.3}s | {:.3}s | {:.3}s | {:.3}s | {:.3}s | {} | {} | {} | {} | {} ({} reconciles, {} requests, {:.0}s) |\n",
-            r.backend, r.samples, r.ready_p50, r.ready_p90, r.ready_p99, r.ready_max, r.total, r.not_ready,
+            "| {} | {} | {:.3}s | {:.3}s | {:.3}s | {:.3}s | {:.3}s | {:.3}s | {:.3}s | {:.3}s | {} | {} | {} | {} | {} | {} | {} ({} reconciles, {} requests, {:.0}s) |\n",
+            r.backend, r.samples, r.status_p50, r.status_p90, r.status_p99,
+            r.ready_p50, r.ready_p90, r.ready_p99, r.ready_max, r.total, r.not_ready,
             r.peak_rss_kib.map(|k| format!("{:.1} MiB", k as f64 / 1024.0)).unwrap_or_else(|| "n/a".into()),
             r.cpu_secs.map(|c| format!("{c:.2}s")).unwrap_or_else(|| "n/a".into()),
+            r.reconciles_per_sample.map(|q| format!("{q:.2}")).unwrap_or_else(|| "n/a".into()),
             r.requests_per_sample.map(|q| format!("{q:.1}")).unwrap_or_else(|| "n/a".into()),
+            fmt_opt(r.throttled),
             r.idle_writes, r.idle_reconciles, fmt_opt(r.idle_requests), r.idle_window,
         ));
     }
@@ -177,8 +302,64 @@ async fn snapshot(c: &kube::Client, ns: &str) -> Result<HashMap<String, String>>
     Ok(m)
 }
 
+/// Where the operator's requests are counted.
+enum RequestCount {
+    /// The embedded server's count of every request (the bench's own included).
+    All,
+    /// The requests of the operator's ServiceAccount on the loaded embedded server.
+    Operator(Arc<ApiServer>),
+    /// Not counted (a real cluster).
+    None,
+}
+
+/// What one burst runs against.
+struct Target {
+    /// Kubeconfig the operator runs with.
+    operator_kubeconfig: PathBuf,
+    /// How its requests are counted.
+    requests: RequestCount,
+    /// Backend label in the table.
+    label: String,
+}
+
+impl Target {
+    fn requests(&self, b: &Backend) -> Option<u64> {
+        match &self.requests {
+            RequestCount::All => b.request_count(),
+            RequestCount::Operator(s) => {
+                Some(s.service_account_requests(OPERATOR_NS, OPERATOR_SA) as u64)
+            }
+            RequestCount::None => None,
+        }
+    }
+
+    fn throttled(&self) -> Option<u64> {
+        match &self.requests {
+            RequestCount::Operator(s) => Some(s.throttled_count()),
+            _ => None,
+        }
+    }
+
+    /// Requests of ours counted with the operator's during a burst of `n`: the creates and
+    /// the watch (list + watch).
+    fn ours(&self, n: usize) -> u64 {
+        match self.requests {
+            RequestCount::All => n as u64 + 2,
+            _ => 0,
+        }
+    }
+}
+
+/// The ServiceAccount the operator runs as on the loaded server.
+const OPERATOR_NS: &str = "nuvolaris";
+/// See [`OPERATOR_NS`].
+const OPERATOR_SA: &str = "nuvolaris-operator";
+
 /// One burst of `n` Samples on a fresh backend.
 pub async fn run_one(args: &BenchArgs, n: usize, profile: Profile) -> Result<BenchResult> {
+    if args.profile == BenchProfile::Loaded && args.kubeconfig.is_none() {
+        return run_loaded(args, n, profile).await;
+    }
     let kind = if args.kubeconfig.is_some() {
         BackendKind::Cluster
     } else {
@@ -195,33 +376,112 @@ pub async fn run_one(args: &BenchArgs, n: usize, profile: Profile) -> Result<Ben
         },
     )
     .await?;
-    let res = burst(&b, args, n).await;
+    let target = Target {
+        operator_kubeconfig: b.kubeconfig.clone(),
+        requests: if kind == BackendKind::Embedded {
+            RequestCount::All
+        } else {
+            RequestCount::None
+        },
+        label: b.kind.to_string(),
+    };
+    let res = burst(&b, args, n, &target).await;
     b.shutdown().await;
     res
 }
 
-async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
+/// One burst on the embedded server with the [`LoadedProfile`] costs; the operator runs as a
+/// ServiceAccount bound to cluster-admin, so its own requests are counted apart from ours.
+async fn run_loaded(args: &BenchArgs, n: usize, profile: Profile) -> Result<BenchResult> {
+    let lp = args.loaded_profile();
+    let server = Arc::new(
+        ApiServer::start(ServerConfig {
+            simulate_workloads: true,
+            simulate_delay: lp.controller_delay,
+            deployment_status_step: Some(lp.deployment_step),
+            latency_read: lp.latency_read,
+            latency_write: lp.latency_write,
+            max_inflight: Some(lp.max_inflight),
+            rbac: true,
+            ..Default::default()
+        })
+        .await?,
+    );
+    let dir = tempfile::Builder::new()
+        .prefix("nuvolaris-bench-")
+        .tempdir()
+        .map_err(|e| Error::io("create a temporary directory", e))?;
+    let admin = dir.path().join("admin.kubeconfig");
+    server.write_kubeconfig(&admin)?;
+    let operator_kubeconfig = dir.path().join("operator.kubeconfig");
+    server.write_kubeconfig_for_service_account(&operator_kubeconfig, OPERATOR_NS, OPERATOR_SA)?;
+    let b = Backend::start(
+        BackendKind::Cluster,
+        BackendOpts {
+            operator_bin: args.operator_bin.clone(),
+            profile,
+            kubeconfig: Some(admin),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let binding: ClusterRoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "bench-operator-admin"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": OPERATOR_SA, "namespace": OPERATOR_NS}]
+    }))
+    .map_err(|e| Error::Check(e.to_string()))?;
+    let crbs: kube::Api<ClusterRoleBinding> = kube::Api::all(b.client.clone());
+    ku::retry(|| async { crbs.create(&Default::default(), &binding).await })
+        .await
+        .map_err(|e| Error::kube("bind the operator to cluster-admin", e))?;
+    let target = Target {
+        operator_kubeconfig,
+        requests: RequestCount::Operator(server.clone()),
+        label: format!(
+            "embedded, loaded (read {}ms, write {}ms, {} seats, status steps {}ms, {}/s)",
+            lp.latency_read.as_millis(),
+            lp.latency_write.as_millis(),
+            lp.max_inflight,
+            lp.deployment_step.as_millis(),
+            lp.rate
+        ),
+    };
+    let res = burst(&b, args, n, &target).await;
+    drop(target);
+    b.shutdown().await;
+    if let Ok(s) = Arc::try_unwrap(server) {
+        s.shutdown().await;
+    }
+    res
+}
+
+async fn burst(b: &Backend, args: &BenchArgs, n: usize, target: &Target) -> Result<BenchResult> {
     let c = b.client.clone();
     let ns = format!("bench-{n}-{}", rand::random::<u16>());
     ku::install_crds(&c, &crate::workspace_root().join("crds")).await?;
     ku::ensure_namespace(&c, &ns).await?;
+    let mut extra_args = vec!["--namespace".to_string(), ns.clone()];
+    extra_args.extend(args.operator_args.iter().cloned());
     let mut op = OperatorProcess::spawn(
         &b.operator_bin,
-        &b.kubeconfig,
+        &target.operator_kubeconfig,
         b.workdir.path(),
         &OperatorOpts {
             name: format!("bench-{n}"),
             resync_secs: Some(args.resync_secs),
-            extra_args: vec!["--namespace".into(), ns.clone()],
+            extra_args,
             env: vec![("RUST_LOG".into(), "warn".into())],
             ..Default::default()
         },
     )?;
     op.wait_ready(Duration::from_secs(60)).await?;
 
-    // record when each Sample is first seen Ready (a watch: 2 requests of ours)
+    // record when each Sample first has a status for its generation, and when it is first
+    // seen Ready (a watch: 2 requests of ours)
     let ready_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let r2 = ready_at.clone();
+    let status_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let (r2, s2) = (ready_at.clone(), status_at.clone());
     let wapi = ku::samples(&c, &ns);
     let watch = tokio::spawn(async move {
         let mut s = watcher::watcher(wapi, watcher::Config::default())
@@ -231,16 +491,38 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
         while let Some(o) = s.next().await {
             let Ok(o) = o else { continue };
             let v: Value = ku::to_json(&o);
+            let Some(name) = o.metadata.name.clone() else {
+                continue;
+            };
+            let gen = v.pointer("/metadata/generation").and_then(Value::as_i64);
+            let observed = v
+                .pointer("/status/observedGeneration")
+                .and_then(Value::as_i64);
+            if gen.is_some() && gen == observed {
+                if let Ok(mut m) = s2.lock() {
+                    m.entry(name.clone()).or_insert_with(Instant::now);
+                }
+            }
             if ku::ready_current(&v) {
-                if let (Ok(mut m), Some(name)) = (r2.lock(), o.metadata.name.clone()) {
+                if let Ok(mut m) = r2.lock() {
                     m.entry(name).or_insert_with(Instant::now);
                 }
             }
         }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let req0 = b.request_count();
+    let rec = |t: &str| {
+        metric_sum(
+            t,
+            "controller_runtime_reconcile_total",
+            "controller=\"sample\"",
+        )
+    };
+    let metrics_before = op.http_get("/metrics").await.map(|(_, t)| t).ok();
+    let req0 = target.requests(b);
     let start = Instant::now();
+    let t0 = tokio::time::Instant::now();
+    let pace = args.pace();
     let created: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let results: Vec<Result<()>> = futures::stream::iter(0..n)
         .map(|i| {
@@ -248,6 +530,9 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
             let ns = ns.clone();
             let created = created.clone();
             async move {
+                if let Some(rate) = pace {
+                    tokio::time::sleep_until(t0 + Duration::from_secs_f64(i as f64 / rate)).await;
+                }
                 let name = format!("s-{i}");
                 let t = Instant::now();
                 ku::create_sample(&c, &ns, &name, (i % 3 + 1) as i64).await?;
@@ -257,7 +542,11 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
                 Ok(())
             }
         })
-        .buffer_unordered(args.create_concurrency.max(1))
+        .buffer_unordered(if pace.is_some() {
+            n.max(1)
+        } else {
+            args.create_concurrency.max(1)
+        })
         .collect()
         .await;
     for r in results {
@@ -268,26 +557,35 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
         (ready_at.lock().ok()?.len() >= n).then_some(())
     })
     .await;
-    let req1 = b.request_count();
+    let req1 = target.requests(b);
     let cpu = op.cpu_seconds();
-    let (mut lat, mut last) = (Vec::new(), start);
+    let metrics_after = op.http_get("/metrics").await.map(|(_, t)| t).ok();
+    let (mut lat, mut status_lat, mut last) = (Vec::new(), Vec::new(), start);
     {
         let created = created.lock().map_err(|_| Error::Check("lock".into()))?;
         let ready = ready_at.lock().map_err(|_| Error::Check("lock".into()))?;
+        let status = status_at.lock().map_err(|_| Error::Check("lock".into()))?;
         for (name, t) in created.iter() {
             if let Some(r) = ready.get(name) {
                 lat.push(r.saturating_duration_since(*t).as_secs_f64());
                 last = last.max(*r);
             }
+            if let Some(s) = status.get(name) {
+                status_lat.push(s.saturating_duration_since(*t).as_secs_f64());
+            }
         }
     }
     lat.sort_by(f64::total_cmp);
+    status_lat.sort_by(f64::total_cmp);
     let not_ready = n - lat.len();
-    // requests of ours during the burst: n creates + the watch (list + watch)
     let requests_per_sample = match (req0, req1) {
         (Some(a), Some(z)) => {
-            Some((z.saturating_sub(a).saturating_sub(n as u64 + 2)) as f64 / n as f64)
+            Some((z.saturating_sub(a).saturating_sub(target.ours(n))) as f64 / n as f64)
         }
+        _ => None,
+    };
+    let reconciles_per_sample = match (&metrics_before, &metrics_after) {
+        (Some(a), Some(z)) => Some((rec(z) - rec(a)) / n as f64),
         _ => None,
     };
 
@@ -299,10 +597,10 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
         .await
         .map(|(_, t)| t)
         .unwrap_or_default();
-    let q0 = b.request_count();
+    let q0 = target.requests(b);
     let window = Duration::from_secs(args.resync_secs + 3);
     tokio::time::sleep(window).await;
-    let q1 = b.request_count();
+    let q1 = target.requests(b);
     let m1 = op
         .http_get("/metrics")
         .await
@@ -314,13 +612,6 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
         .filter(|(k, v)| before.get(*k) != Some(*v))
         .count()
         + before.keys().filter(|k| !after.contains_key(*k)).count();
-    let rec = |t: &str| {
-        metric_sum(
-            t,
-            "controller_runtime_reconcile_total",
-            "controller=\"sample\"",
-        )
-    };
     let idle_requests = match (q0, q1) {
         // minus our own 3 snapshot lists at the end... the snapshot is taken after q1
         (Some(a), Some(z)) => Some(z.saturating_sub(a)),
@@ -328,7 +619,12 @@ async fn burst(b: &Backend, args: &BenchArgs, n: usize) -> Result<BenchResult> {
     };
     let res = BenchResult {
         samples: n,
-        backend: b.kind.to_string(),
+        backend: target.label.clone(),
+        status_p50: percentile(&status_lat, 50.0),
+        status_p90: percentile(&status_lat, 90.0),
+        status_p99: percentile(&status_lat, 99.0),
+        reconciles_per_sample,
+        throttled: target.throttled(),
         ready_p50: percentile(&lat, 50.0),
         ready_p90: percentile(&lat, 90.0),
         ready_p99: percentile(&lat, 99.0),
@@ -372,6 +668,60 @@ mod tests {
     #[case(&[5.0], 90.0, 5.0)]
     fn percentiles(#[case] v: &[f64], #[case] p: f64, #[case] want: f64) {
         assert_eq!(percentile(v, p), want);
+    }
+
+    fn args(cli: &[&str]) -> BenchArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            bench: BenchArgs,
+        }
+        <Cli as clap::Parser>::parse_from(std::iter::once("bench").chain(cli.iter().copied())).bench
+    }
+
+    #[rstest]
+    #[case(&[], None)]
+    #[case(&["--rate", "5"], Some(5.0))]
+    #[case(&["--profile", "loaded"], Some(20.0))]
+    #[case(&["--profile", "loaded", "--rate", "25"], Some(25.0))]
+    #[case(&["--profile", "loaded", "--rate", "0"], None)]
+    fn pacing(#[case] cli: &[&str], #[case] want: Option<f64>) {
+        assert_eq!(args(cli).pace(), want);
+    }
+
+    #[test]
+    fn loaded_profile_overrides() {
+        let d = args(&["--profile", "loaded"]).loaded_profile();
+        assert_eq!(d, LoadedProfile::default());
+        let o = args(&[
+            "--profile",
+            "loaded",
+            "--latency-read-ms",
+            "1",
+            "--latency-write-ms",
+            "2",
+            "--max-inflight",
+            "3",
+            "--deployment-step-ms",
+            "4",
+            "--operator-arg=--concurrency=32",
+        ]);
+        let p = o.loaded_profile();
+        assert_eq!(
+            (
+                p.latency_read,
+                p.latency_write,
+                p.max_inflight,
+                p.deployment_step
+            ),
+            (
+                Duration::from_millis(1),
+                Duration::from_millis(2),
+                3,
+                Duration::from_millis(4)
+            )
+        );
+        assert_eq!(o.operator_args, ["--concurrency=32"]);
     }
 
     #[rstest]

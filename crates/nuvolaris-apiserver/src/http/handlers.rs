@@ -15,358 +15,25 @@
 // specific language governing permissions and limitations
 // under the License.
 
-//! HTTP front end: routes every request by path, like the real API server's handler chain.
+//! The resource handlers: get, list, create, update (PUT), patch and delete of objects and
+//! their subresources (`status`, `scale`, `finalize`, ServiceAccount `token`).
 
-use crate::discovery;
+use super::response::{bytes_response, json_response, to_metadata};
+use super::state::App;
+use crate::events;
 use crate::ops::{self, DeleteOpts, Deleted, Propagation, WriteOpts};
 use crate::patch_hook;
+use crate::request::{agent, metadata_only, truthy, ResPath};
 use crate::resources::ResourceInfo;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use crate::store::{meta_str, Event, EventType, Store, WatchStart};
-use axum::body::Body;
-use axum::extract::{Request, State};
+use crate::store::meta_str;
 use axum::response::Response;
 use bytes::Bytes;
-use futures::StreamExt;
-use http::{header, HeaderMap, Method, StatusCode};
+use http::{header, HeaderMap};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
-
-/// Shared state of the HTTP handlers.
-pub struct App {
-    /// The object store.
-    pub store: Arc<Store>,
-    /// host:port for `/api`.
-    pub host: String,
-    /// Interval of watch bookmarks.
-    pub bookmark_interval: Duration,
-    /// Fault injection switchboard (watch faults are applied here).
-    pub faults: crate::faults::FaultHandle,
-    /// Authentication and RBAC authorization (a no-op unless enabled).
-    pub authz: Arc<crate::rbac::Authz>,
-}
-
-/// The object name a list or watch is restricted to by `fieldSelector=metadata.name=x`.
-fn selected_name(q: &HashMap<String, String>) -> Option<&str> {
-    q.get("fieldSelector")?.split(',').find_map(|t| {
-        t.strip_prefix("metadata.name==")
-            .or_else(|| t.strip_prefix("metadata.name="))
-    })
-}
-
-/// Authenticates and authorizes a request when RBAC is on; `Some` is the refusal.
-fn authorize(app: &App, parts: &http::request::Parts) -> Option<Response> {
-    if !app.authz.enabled {
-        return None;
-    }
-    let q = query(&parts.uri);
-    let attrs = crate::rbac::Attributes::of_request(
-        parts.method.as_str(),
-        parts.uri.path(),
-        truthy(&q, "watch"),
-        selected_name(&q),
-    );
-    let auth = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let st = app.store.lock();
-    match crate::rbac::check(&app.authz, &st, auth, &attrs) {
-        crate::rbac::Decision::Allow => None,
-        crate::rbac::Decision::Deny(code, body) => Some(json_response(code, &body)),
-    }
-}
-
-/// The real server's request body limit (3 MiB).
-const MAX_BODY: usize = 3 * 1024 * 1024;
-
-fn json_response(code: u16, v: &Value) -> Response {
-    bytes_response(
-        code,
-        serde_json::to_vec(v).unwrap_or_default(),
-        "application/json",
-    )
-}
-
-fn bytes_response(code: u16, body: Vec<u8>, ct: &str) -> Response {
-    Response::builder()
-        .status(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header(header::CONTENT_TYPE, ct)
-        .body(Body::from(body))
-        .unwrap_or_default()
-}
-
-fn error_response(e: &ApiError) -> Response {
-    json_response(e.code, &e.body())
-}
-
-fn page_not_found() -> Response {
-    bytes_response(
-        404,
-        b"404 page not found\n".to_vec(),
-        "text/plain; charset=utf-8",
-    )
-}
-
-/// The parsed resource part of a path.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResPath {
-    /// API group.
-    pub group: String,
-    /// API version.
-    pub version: String,
-    /// Namespace from the URL ("" when none).
-    pub ns: String,
-    /// Resource plural.
-    pub plural: String,
-    /// Object name.
-    pub name: Option<String>,
-    /// Subresource.
-    pub sub: Option<String>,
-}
-
-/// Splits `[namespaces/{ns}/]{plural}[/{name}[/{sub}]]`.
-pub fn parse_rest(group: &str, version: &str, rest: &[&str]) -> Option<ResPath> {
-    let mk = |ns: &str, r: &[&str]| -> Option<ResPath> {
-        if r.is_empty() || r.len() > 3 || r.iter().any(|s| s.is_empty()) {
-            return None;
-        }
-        Some(ResPath {
-            group: group.to_string(),
-            version: version.to_string(),
-            ns: ns.to_string(),
-            plural: r[0].to_string(),
-            name: r.get(1).map(|s| s.to_string()),
-            sub: r.get(2).map(|s| s.to_string()),
-        })
-    };
-    if group.is_empty() && rest.first() == Some(&"namespaces") && rest.len() >= 3 {
-        let is_ns_sub = rest.len() == 3 && (rest[2] == "status" || rest[2] == "finalize");
-        if !is_ns_sub {
-            return mk(rest[1], &rest[2..]);
-        }
-    }
-    if !group.is_empty() && rest.first() == Some(&"namespaces") && rest.len() >= 3 {
-        return mk(rest[1], &rest[2..]);
-    }
-    mk("", rest)
-}
-
-fn query(uri: &http::Uri) -> HashMap<String, String> {
-    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
-        .map(|q| q.0.into_iter().collect())
-        .unwrap_or_default()
-}
-
-fn truthy(q: &HashMap<String, String>, k: &str) -> bool {
-    matches!(q.get(k).map(String::as_str), Some("true") | Some("1"))
-}
-
-fn metadata_only(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("as=PartialObjectMetadata"))
-}
-
-fn to_metadata(obj: &Value) -> Value {
-    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
-}
-
-fn agent(headers: &HeaderMap) -> String {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.split('/').next())
-        .filter(|s| !s.is_empty())
-        .unwrap_or("unknown")
-        .to_string()
-}
-
-/// The single entry point: every request comes here.
-pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    if let Some(refused) = authorize(&app, &parts) {
-        return refused;
-    }
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            return error_response(&ApiError::new(
-                413,
-                "RequestEntityTooLarge",
-                format!("Request entity too large: limit is {MAX_BODY}"),
-            ))
-        }
-    };
-    let path = parts.uri.path().trim_end_matches('/').to_string();
-    let segs: Vec<&str> = path.split('/').skip(1).collect();
-    let accept = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let get = parts.method == Method::GET;
-    match segs.as_slice() {
-        ["version"] if get => return json_response(200, &discovery::version()),
-        ["healthz"] | ["livez"] | ["readyz"] if get => {
-            return bytes_response(200, b"ok".to_vec(), "text/plain")
-        }
-        ["api"] if get => {
-            if discovery::wants_aggregated(&accept) {
-                let types = app.store.lock().all_types();
-                return bytes_response(
-                    200,
-                    serde_json::to_vec(&discovery::aggregated(&types, true)).unwrap_or_default(),
-                    discovery::AGGREGATED_CT,
-                );
-            }
-            return json_response(200, &discovery::api_versions(&app.host));
-        }
-        ["api", "v1"] if get => {
-            let types: Vec<_> = app
-                .store
-                .lock()
-                .all_types()
-                .into_iter()
-                .filter(|t| t.group.is_empty())
-                .collect();
-            return json_response(200, &discovery::resource_list("v1", &types));
-        }
-        ["apis"] if get => {
-            let types = app.store.lock().all_types();
-            if discovery::wants_aggregated(&accept) {
-                return bytes_response(
-                    200,
-                    serde_json::to_vec(&discovery::aggregated(&types, false)).unwrap_or_default(),
-                    discovery::AGGREGATED_CT,
-                );
-            }
-            return json_response(200, &discovery::group_list(&types));
-        }
-        ["apis", g] if get => {
-            let types = app.store.lock().all_types();
-            return match discovery::group(&types, g) {
-                Some(v) => json_response(200, &v),
-                None => page_not_found(),
-            };
-        }
-        ["apis", g, v] if get => {
-            let types: Vec<_> = app
-                .store
-                .lock()
-                .all_types()
-                .into_iter()
-                .filter(|t| t.group == *g && t.version == *v)
-                .collect();
-            if types.is_empty() {
-                return page_not_found();
-            }
-            return json_response(200, &discovery::resource_list(&format!("{g}/{v}"), &types));
-        }
-        ["openapi", "v3"] if get => {
-            let types = app.store.lock().all_types();
-            return json_response(200, &crate::openapi::index(&types));
-        }
-        ["openapi", "v3", gv @ ..] if get => {
-            let types = app.store.lock().all_types();
-            return match crate::openapi::document(&types, &gv.join("/")) {
-                Some(d) => json_response(200, &d),
-                None => page_not_found(),
-            };
-        }
-        _ => {}
-    }
-    let rp = match segs.as_slice() {
-        ["api", "v1", rest @ ..] => parse_rest("", "v1", rest),
-        ["apis", g, v, rest @ ..] => parse_rest(g, v, rest),
-        _ => None,
-    };
-    let Some(rp) = rp else {
-        return page_not_found();
-    };
-    let Some(info) = app.store.lock().resolve(&rp.group, &rp.version, &rp.plural) else {
-        return page_not_found();
-    };
-    if !info.namespaced && !rp.ns.is_empty() {
-        return page_not_found();
-    }
-    let ct = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !body.is_empty() && ct.contains("protobuf") {
-        return error_response(&ApiError::new(
-            415,
-            "UnsupportedMediaType",
-            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {ct})"),
-        ));
-    }
-    let q = query(&parts.uri);
-    let ctx = Ctx {
-        app: app.clone(),
-        info,
-        rp,
-        q,
-        headers: parts.headers,
-        body,
-        warnings: Arc::default(),
-    };
-    let res = match (parts.method.clone(), ctx.rp.name.is_some()) {
-        (Method::GET, false) if truthy(&ctx.q, "watch") => return watch(ctx),
-        (Method::GET, false) => ctx.list(),
-        (Method::GET, true) => ctx.get(),
-        (Method::POST, false) => ctx.create(),
-        (Method::POST, true)
-            if ctx.rp.sub.as_deref() == Some("token")
-                && ctx.info.group.is_empty()
-                && ctx.info.plural == "serviceaccounts" =>
-        {
-            ctx.token_request()
-        }
-        (Method::PUT, true) => ctx.put(),
-        (Method::PATCH, true) => ctx.patch(),
-        (Method::DELETE, true) => ctx.delete(),
-        (Method::DELETE, false) => ctx.delete_collection(),
-        _ => Err(ApiError::method_not_allowed()),
-    };
-    let mut resp = match res {
-        Ok(r) => r,
-        Err(e) => error_response(&e),
-    };
-    if let Ok(w) = ctx.warnings.lock() {
-        add_warnings(&mut resp, &w);
-    }
-    resp
-}
-
-/// Most bytes of `Warning` headers one response carries (the real server's 4 KiB budget);
-/// further warnings are dropped.
-const MAX_WARNING_BYTES: usize = 4096;
-
-/// Adds one `Warning` header per distinct value, within [`MAX_WARNING_BYTES`].
-fn add_warnings(resp: &mut Response, warnings: &[String]) {
-    let mut seen = std::collections::HashSet::new();
-    let mut total = 0;
-    for w in warnings {
-        if !seen.insert(w.as_str()) {
-            continue;
-        }
-        total += w.len();
-        if total > MAX_WARNING_BYTES {
-            break;
-        }
-        if let Ok(v) = header::HeaderValue::from_bytes(w.as_bytes()) {
-            resp.headers_mut().append(header::WARNING, v);
-        }
-    }
-}
 
 /// The media types POST and PUT bodies may have (kube-apiserver's serializers).
 const INPUT_MEDIA_TYPES: &str =
@@ -395,15 +62,25 @@ fn check_input_type(ct: &str) -> Result<(), ApiError> {
     ))
 }
 
-struct Ctx {
-    app: Arc<App>,
-    info: Arc<ResourceInfo>,
-    rp: ResPath,
-    q: HashMap<String, String>,
-    headers: HeaderMap,
-    body: Bytes,
+/// One resource request being served.
+pub(super) struct Ctx {
+    /// The shared state.
+    pub(super) app: Arc<App>,
+    /// The resource type addressed.
+    pub(super) info: Arc<ResourceInfo>,
+    /// What the path addresses.
+    pub(super) rp: ResPath,
+    /// The query parameters.
+    pub(super) q: HashMap<String, String>,
+    /// The request headers.
+    pub(super) headers: HeaderMap,
+    /// The request body.
+    pub(super) body: Bytes,
+    /// The type the request addressed when it is a view of another type's storage
+    /// (events.k8s.io Events, stored as core Events in `info`'s table); None otherwise.
+    pub(super) view: Option<Arc<ResourceInfo>>,
     /// `Warning` header values gathered by the write (see [`WriteOpts::warnings`]).
-    warnings: Arc<std::sync::Mutex<Vec<String>>>,
+    pub(super) warnings: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 fn parse_json_body(body: &[u8], kind: &str, ct: &str) -> Result<Value, ApiError> {
@@ -427,7 +104,7 @@ impl Ctx {
             .unwrap_or_default()
     }
 
-    fn wants_table(&self) -> bool {
+    pub(super) fn wants_table(&self) -> bool {
         self.headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
@@ -438,7 +115,7 @@ impl Ctx {
         self.rp.name.as_deref().unwrap_or_default()
     }
 
-    fn ns(&self) -> &str {
+    pub(super) fn ns(&self) -> &str {
         if self.info.namespaced {
             &self.rp.ns
         } else {
@@ -452,14 +129,30 @@ impl Ctx {
             dry_run: self.q.get("dryRun").is_some_and(|v| v == "All"),
             subresource: self.rp.sub.clone(),
             apply: false,
-            field_validation: ops::FieldValidation::parse(
+            field_validation: crate::schema_hook::FieldValidation::parse(
                 self.q.get("fieldValidation").map(String::as_str),
             ),
             warnings: self.warnings.clone(),
         }
     }
 
+    /// The type as the client addressed it (the view, if any).
+    pub(super) fn api_info(&self) -> &Arc<ResourceInfo> {
+        self.view.as_ref().unwrap_or(&self.info)
+    }
+
+    /// A client's object in the storage form.
+    fn storage_form(&self, obj: Value) -> Value {
+        match &self.view {
+            Some(_) => events::to_core(&obj),
+            None => obj,
+        }
+    }
+
     fn versioned(&self, obj: &Arc<Value>) -> Value {
+        if self.view.is_some() {
+            return events::to_view(obj);
+        }
         let av = self.info.api_version();
         let mut v = (**obj).clone();
         if v["apiVersion"].as_str() != Some(av.as_str()) {
@@ -472,7 +165,9 @@ impl Ctx {
         if metadata_only(&self.headers) {
             return json_response(code, &to_metadata(obj));
         }
-        if obj["apiVersion"].as_str() == Some(self.info.api_version().as_str()) {
+        if self.view.is_none()
+            && obj["apiVersion"].as_str() == Some(self.info.api_version().as_str())
+        {
             bytes_response(
                 code,
                 serde_json::to_vec(&**obj).unwrap_or_default(),
@@ -499,14 +194,14 @@ impl Ctx {
         }
     }
 
-    fn get(&self) -> Result<Response, ApiError> {
+    pub(super) fn get(&self) -> Result<Response, ApiError> {
         self.check_sub()?;
         let obj = self
             .app
             .store
             .lock()
             .get(&self.info.table_key(), self.ns(), self.name());
-        let obj = obj.ok_or_else(|| ApiError::not_found(&self.info, self.name()))?;
+        let obj = obj.ok_or_else(|| ApiError::not_found(self.api_info(), self.name()))?;
         if self.rp.sub.as_deref() == Some("scale") {
             return Ok(json_response(200, &scale_of(&obj)));
         }
@@ -525,7 +220,7 @@ impl Ctx {
         Ok(self.respond(200, &obj))
     }
 
-    fn selectors(&self) -> Result<(LabelSelector, FieldSelector), ApiError> {
+    pub(super) fn selectors(&self) -> Result<(LabelSelector, FieldSelector), ApiError> {
         let ls = LabelSelector::parse(
             self.q
                 .get("labelSelector")
@@ -540,10 +235,18 @@ impl Ctx {
                 .unwrap_or_default(),
         )
         .map_err(ApiError::bad_request)?;
+        let fs = match &self.view {
+            Some(_) => FieldSelector(
+                fs.0.into_iter()
+                    .map(|(k, v, eq)| (events::selector_field_to_core(&k), v, eq))
+                    .collect(),
+            ),
+            None => fs,
+        };
         Ok((ls, fs))
     }
 
-    fn list(&self) -> Result<Response, ApiError> {
+    pub(super) fn list(&self) -> Result<Response, ApiError> {
         let (ls, fs) = self.selectors()?;
         let limit: usize = self
             .q
@@ -563,7 +266,7 @@ impl Ctx {
             let st = self.app.store.lock();
             let rv = if token_rv > 0 { token_rv } else { st.rv };
             let Some(t) = st.tables.get(&self.info.table_key()) else {
-                return Err(ApiError::not_found(&self.info, ""));
+                return Err(ApiError::not_found(self.api_info(), ""));
             };
             let mut items = Vec::new();
             let mut next = None;
@@ -618,7 +321,10 @@ impl Ctx {
                 "meta.k8s.io/v1".to_string(),
             )
         } else {
-            (self.info.list_kind.clone(), self.info.api_version())
+            (
+                self.api_info().list_kind.clone(),
+                self.api_info().api_version(),
+            )
         };
         let mut meta = json!({"resourceVersion": rv.to_string()});
         if let Some(n) = next {
@@ -641,7 +347,7 @@ impl Ctx {
             }
             let bytes = if meta_only {
                 serde_json::to_vec(&to_metadata(o))
-            } else if o["apiVersion"].as_str() == Some(av.as_str()) {
+            } else if self.view.is_none() && o["apiVersion"].as_str() == Some(av.as_str()) {
                 serde_json::to_vec(&**o)
             } else {
                 serde_json::to_vec(&self.versioned(o))
@@ -652,9 +358,10 @@ impl Ctx {
         Ok(bytes_response(200, out, "application/json"))
     }
 
-    fn create(&self) -> Result<Response, ApiError> {
+    pub(super) fn create(&self) -> Result<Response, ApiError> {
         check_input_type(self.content_type())?;
         let obj = parse_json_body(&self.body, &self.info.kind, self.content_type())?;
+        let obj = self.storage_form(obj);
         let mut st = self.app.store.lock();
         let r = ops::create(
             &mut st,
@@ -671,7 +378,7 @@ impl Ctx {
 
     /// `POST serviceaccounts/{name}/token` (TokenRequest): a bearer token for the
     /// ServiceAccount, which RBAC then authorizes as `system:serviceaccount:<ns>:<name>`.
-    fn token_request(&self) -> Result<Response, ApiError> {
+    pub(super) fn token_request(&self) -> Result<Response, ApiError> {
         check_input_type(self.content_type())?;
         let req: Value = if self.body.is_empty() {
             json!({})
@@ -685,7 +392,7 @@ impl Ctx {
             .get(&self.info.table_key(), self.ns(), self.name())
             .is_none()
         {
-            return Err(ApiError::not_found(&self.info, self.name()));
+            return Err(ApiError::not_found(self.api_info(), self.name()));
         }
         let secs = req["spec"]["expirationSeconds"]
             .as_i64()
@@ -707,21 +414,22 @@ impl Ctx {
         Ok(json_response(
             201,
             &json!({"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
-                "metadata": {"name": self.name(), "namespace": self.ns(), "creationTimestamp": ops::now()},
+                "metadata": {"name": self.name(), "namespace": self.ns(), "creationTimestamp": crate::clock::now()},
                 "spec": {"audiences": audiences, "expirationSeconds": secs, "boundObjectRef": req["spec"].get("boundObjectRef").cloned().unwrap_or(Value::Null)},
                 "status": {"token": token, "expirationTimestamp": expires}}),
         ))
     }
 
-    fn put(&self) -> Result<Response, ApiError> {
+    pub(super) fn put(&self) -> Result<Response, ApiError> {
         self.check_sub()?;
         check_input_type(self.content_type())?;
         let body = parse_json_body(&self.body, &self.info.kind, self.content_type())?;
+        let body = self.storage_form(body);
         let mut st = self.app.store.lock();
         let key = self.info.table_key();
         let old = st
             .get(&key, self.ns(), self.name())
-            .ok_or_else(|| ApiError::not_found(&self.info, self.name()))?;
+            .ok_or_else(|| ApiError::not_found(self.api_info(), self.name()))?;
         let res = match self.rp.sub.as_deref() {
             Some("scale") => self.write_scale(&mut st, &old, body, false),
             Some("finalize") => {
@@ -800,7 +508,7 @@ impl Ctx {
         Ok(json_response(200, &scale_of(&o)))
     }
 
-    fn patch(&self) -> Result<Response, ApiError> {
+    pub(super) fn patch(&self) -> Result<Response, ApiError> {
         self.check_sub()?;
         let ct = self
             .headers
@@ -835,9 +543,26 @@ impl Ctx {
         let key = self.info.table_key();
         let live = st.get(&key, self.ns(), self.name());
         let sub = self.rp.sub.as_deref();
+        // the real server decodes an applied configuration into the typed object, so its
+        // quantities are compared and owned in canonical form
+        let canonical_body;
+        let body: &[u8] = match kind {
+            patch_hook::Kind::Apply if !self.info.custom => {
+                match patch_hook::parse_body(&self.body) {
+                    Ok(mut v) => {
+                        ops::canonical_quantities(&self.info, &mut v);
+                        canonical_body =
+                            serde_json::to_vec(&v).unwrap_or_else(|_| self.body.to_vec());
+                        &canonical_body
+                    }
+                    Err(_) => &self.body,
+                }
+            }
+            _ => &self.body,
+        };
         let req = patch_hook::Req {
             kind,
-            body: &self.body,
+            body,
             manager: &manager,
             force,
             subresource: sub,
@@ -846,10 +571,10 @@ impl Ctx {
         };
         let res = match (&live, sub) {
             (None, _) if kind != patch_hook::Kind::Apply || sub.is_some() => {
-                Err(ApiError::not_found(&self.info, self.name()))
+                Err(ApiError::not_found(self.api_info(), self.name()))
             }
             (None, _) => {
-                let mut obj = patch_hook::apply(None, &req)?;
+                let mut obj = self.storage_form(patch_hook::apply(None, &req)?);
                 let bn = meta_str(&obj, "name").to_string();
                 if !bn.is_empty() && bn != self.name() {
                     return Err(ApiError::bad_request(format!(
@@ -884,7 +609,12 @@ impl Ctx {
                 self.write_scale(&mut st, old, patched, kind == patch_hook::Kind::Apply)
             }
             (Some(old), _) => {
-                let patched = patch_hook::apply(Some(old), &req)?;
+                let patched = match &self.view {
+                    Some(_) => {
+                        events::to_core(&patch_hook::apply(Some(&events::to_view(old)), &req)?)
+                    }
+                    None => patch_hook::apply(Some(old), &req)?,
+                };
                 ops::update(&mut st, &self.info, old, patched, &opts, &manager)
                     .map(|o| self.respond(200, &o))
             }
@@ -937,7 +667,7 @@ impl Ctx {
         })
     }
 
-    fn delete(&self) -> Result<Response, ApiError> {
+    pub(super) fn delete(&self) -> Result<Response, ApiError> {
         if self.rp.sub.is_some() {
             return Err(ApiError::method_not_allowed());
         }
@@ -955,11 +685,12 @@ impl Ctx {
                 Ok(self.respond(200, &o))
             }
             Deleted::Removed(o) => {
+                let info = self.api_info();
                 let mut details = json!({"name": self.name()});
-                if !self.info.group.is_empty() {
-                    details["group"] = json!(self.info.group);
+                if !info.group.is_empty() {
+                    details["group"] = json!(info.group);
                 }
-                details["kind"] = json!(self.info.plural);
+                details["kind"] = json!(info.plural);
                 details["uid"] = json!(meta_str(&o, "uid"));
                 Ok(json_response(
                     200,
@@ -969,7 +700,7 @@ impl Ctx {
         }
     }
 
-    fn delete_collection(&self) -> Result<Response, ApiError> {
+    pub(super) fn delete_collection(&self) -> Result<Response, ApiError> {
         let (ls, fs) = self.selectors()?;
         let opts = self.delete_opts()?;
         let ns = self.ns().to_string();
@@ -990,7 +721,10 @@ impl Ctx {
         let mut items = Vec::new();
         for (ons, name) in targets {
             match ops::delete(&mut st, &self.info, &ons, &name, &opts) {
-                Ok(Deleted::Pending(o)) | Ok(Deleted::Removed(o)) => items.push((*o).clone()),
+                Ok(Deleted::Pending(o)) | Ok(Deleted::Removed(o)) => items.push(match &self.view {
+                    Some(_) => self.versioned(&o),
+                    None => (*o).clone(),
+                }),
                 Err(_) => {}
             }
         }
@@ -1000,7 +734,7 @@ impl Ctx {
         drop(st);
         Ok(json_response(
             200,
-            &json!({"kind": self.info.list_kind, "apiVersion": self.info.api_version(), "metadata": {"resourceVersion": rv.to_string()}, "items": items}),
+            &json!({"kind": self.api_info().list_kind, "apiVersion": self.api_info().api_version(), "metadata": {"resourceVersion": rv.to_string()}, "items": items}),
         ))
     }
 }
@@ -1048,247 +782,9 @@ fn decode_continue(c: &str) -> Option<((String, String), u64)> {
     ))
 }
 
-struct Filter {
-    ns: String,
-    ls: LabelSelector,
-    fs: FieldSelector,
-}
-
-impl Filter {
-    fn matches(&self, o: &Value) -> bool {
-        (self.ns.is_empty() || meta_str(o, "namespace") == self.ns)
-            && self.ls.matches(o)
-            && self.fs.matches(o)
-    }
-
-    /// What a watcher with this filter sees of an event.
-    fn translate<'a>(&self, ev: &'a Event) -> Option<(&'static str, &'a Value)> {
-        let now = self.matches(&ev.obj);
-        let before = ev.prev.as_ref().is_some_and(|p| self.matches(p));
-        match ev.kind {
-            EventType::Added => now.then_some(("ADDED", &*ev.obj)),
-            EventType::Deleted => (now || before).then_some(("DELETED", &*ev.obj)),
-            EventType::Modified => match (before, now) {
-                (true, true) => Some(("MODIFIED", &*ev.obj)),
-                (false, true) => Some(("ADDED", &*ev.obj)),
-                (true, false) => Some(("DELETED", &*ev.obj)),
-                (false, false) => None,
-            },
-        }
-    }
-}
-
-fn event_line(
-    kind: &str,
-    obj: &Value,
-    meta_only: bool,
-    av: &str,
-    table: Option<&ResourceInfo>,
-) -> Bytes {
-    let mut out = Vec::with_capacity(1024);
-    out.extend_from_slice(b"{\"type\":\"");
-    out.extend_from_slice(kind.as_bytes());
-    out.extend_from_slice(b"\",\"object\":");
-    let r = if let Some(info) = table {
-        let rv = meta_str(obj, "resourceVersion").to_string();
-        let t = crate::table::table(info, &[Arc::new(obj.clone())], &rv, "Metadata", None);
-        serde_json::to_writer(&mut out, &t)
-    } else if meta_only {
-        serde_json::to_writer(&mut out, &to_metadata(obj))
-    } else if obj["apiVersion"].as_str().is_none_or(|a| a == av) {
-        serde_json::to_writer(&mut out, obj)
-    } else {
-        let mut o = obj.clone();
-        o["apiVersion"] = json!(av);
-        serde_json::to_writer(&mut out, &o)
-    };
-    if r.is_err() {
-        out.clear();
-    }
-    out.extend_from_slice(b"}\n");
-    Bytes::from(out)
-}
-
-fn expired_line(rv: u64, compacted: u64) -> Bytes {
-    let v = crate::faults::expired_watch_event(rv, compacted);
-    let mut b = serde_json::to_vec(&v).unwrap_or_default();
-    b.push(b'\n');
-    Bytes::from(b)
-}
-
-fn bookmark(info: &ResourceInfo, rv: u64, initial_end: bool, meta_only: bool) -> Bytes {
-    let mut meta = json!({"resourceVersion": rv.to_string(), "creationTimestamp": null});
-    if initial_end {
-        meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
-    }
-    let (kind, av) = if meta_only {
-        (
-            "PartialObjectMetadata".to_string(),
-            "meta.k8s.io/v1".to_string(),
-        )
-    } else {
-        (info.kind.clone(), info.api_version())
-    };
-    let v =
-        json!({"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": av, "metadata": meta}});
-    let mut b = serde_json::to_vec(&v).unwrap_or_default();
-    b.push(b'\n');
-    Bytes::from(b)
-}
-
-fn watch(ctx: Ctx) -> Response {
-    let (ls, fs) = match ctx.selectors() {
-        Ok(x) => x,
-        Err(e) => return error_response(&e),
-    };
-    let filter = Filter {
-        ns: ctx.ns().to_string(),
-        ls,
-        fs,
-    };
-    let q = &ctx.q;
-    let send_initial = truthy(q, "sendInitialEvents");
-    let bookmarks = truthy(q, "allowWatchBookmarks");
-    let timeout = q
-        .get("timeoutSeconds")
-        .and_then(|t| t.parse::<u64>().ok())
-        .filter(|t| *t > 0)
-        .unwrap_or(1800);
-    let rv_param = q.get("resourceVersion").cloned().unwrap_or_default();
-    let start = if send_initial || rv_param.is_empty() || rv_param == "0" {
-        WatchStart::Current
-    } else {
-        match rv_param.parse::<u64>() {
-            Ok(n) => WatchStart::After(n),
-            Err(_) => {
-                return error_response(&ApiError::bad_request(format!(
-                    "invalid resource version: {rv_param}"
-                )))
-            }
-        }
-    };
-    let from = if let WatchStart::After(n) = start {
-        n
-    } else {
-        0
-    };
-    let init = if ctx.app.faults.take_forced_gone() {
-        let rv = ctx.app.store.lock().rv;
-        Err(rv)
-    } else {
-        ctx.app.store.lock().watch(&ctx.info.table_key(), start)
-    };
-    let cut_at = ctx.app.faults.watch_deadline();
-    let meta_only = metadata_only(&ctx.headers);
-    let table_info = ctx.wants_table().then(|| ctx.info.clone());
-    let av = ctx.info.api_version();
-    let (tx, rx) = mpsc::channel::<Bytes>(256);
-    let body_stream =
-        tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<_, std::convert::Infallible>);
-    let response = Response::builder()
-        .status(200)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from_stream(body_stream))
-        .unwrap_or_default();
-    let init = match init {
-        Ok(i) => i,
-        Err(compacted) => {
-            tokio::spawn(async move {
-                let _ = tx.send(expired_line(from, compacted)).await;
-            });
-            return response;
-        }
-    };
-    let info = ctx.info.clone();
-    let interval = ctx.app.bookmark_interval;
-    let store = ctx.app.store.clone();
-    tokio::spawn(async move {
-        let mut last_rv = init.start_rv;
-        for ev in &init.initial {
-            if let Some((k, o)) = filter.translate(ev) {
-                if tx
-                    .send(event_line(k, o, meta_only, &av, table_info.as_deref()))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        }
-        if send_initial
-            && tx
-                .send(bookmark(&info, last_rv, true, meta_only))
-                .await
-                .is_err()
-        {
-            return;
-        }
-        let mut rx = init.rx;
-        let mut deadline_at = tokio::time::Instant::now() + Duration::from_secs(timeout);
-        if let Some(cut) = cut_at {
-            deadline_at = deadline_at.min(tokio::time::Instant::from_std(cut));
-        }
-        let deadline = tokio::time::sleep_until(deadline_at);
-        tokio::pin!(deadline);
-        let mut tick = tokio::time::interval(interval);
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                _ = &mut deadline => return,
-                _ = tx.closed() => return,
-                _ = tick.tick(), if bookmarks => {
-                    let rv = store.lock().rv.max(last_rv);
-                    if tx.send(bookmark(&info, rv, false, meta_only)).await.is_err() { return; }
-                }
-                ev = rx.recv() => match ev {
-                    Ok(ev) => {
-                        if ev.rv <= last_rv { continue; }
-                        last_rv = ev.rv;
-                        if let Some((k, o)) = filter.translate(&ev) {
-                            if tx.send(event_line(k, o, meta_only, &av, table_info.as_deref())).await.is_err() { return; }
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
-        }
-    });
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rstest::rstest;
-
-    #[rstest]
-    #[case("", "v1", &["namespaces"], "", "namespaces", None, None)]
-    #[case("", "v1", &["namespaces", "a"], "", "namespaces", Some("a"), None)]
-    #[case("", "v1", &["namespaces", "a", "status"], "", "namespaces", Some("a"), Some("status"))]
-    #[case("", "v1", &["namespaces", "a", "configmaps"], "a", "configmaps", None, None)]
-    #[case("", "v1", &["namespaces", "a", "configmaps", "c"], "a", "configmaps", Some("c"), None)]
-    #[case("apps", "v1", &["namespaces", "a", "deployments", "d", "scale"], "a", "deployments", Some("d"), Some("scale"))]
-    #[case("apps", "v1", &["deployments"], "", "deployments", None, None)]
-    fn paths(
-        #[case] g: &str,
-        #[case] v: &str,
-        #[case] rest: &[&str],
-        #[case] ns: &str,
-        #[case] plural: &str,
-        #[case] name: Option<&str>,
-        #[case] sub: Option<&str>,
-    ) {
-        let p = parse_rest(g, v, rest).unwrap();
-        assert_eq!(
-            (
-                p.ns.as_str(),
-                p.plural.as_str(),
-                p.name.as_deref(),
-                p.sub.as_deref()
-            ),
-            (ns, plural, name, sub)
-        );
-    }
 
     #[test]
     fn continue_roundtrip() {
