@@ -27,6 +27,7 @@ pub mod demo;
 pub mod kube_util;
 pub mod operator;
 pub mod report;
+pub mod sa_key;
 pub mod scenarios;
 
 pub use backend::{Backend, BackendKind};
