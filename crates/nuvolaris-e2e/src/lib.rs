@@ -29,6 +29,7 @@ pub mod operator;
 pub mod report;
 pub mod sa_key;
 pub mod scenarios;
+pub mod testkit;
 
 pub use backend::{Backend, BackendKind};
 pub use report::{Outcome, Report, ScenarioResult};

@@ -1,0 +1,309 @@
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+//! The setup integration tests share, across crates: an embedded API server with an admin client
+//! and a kubeconfig file ([`TestEnv`]), the operator either in-process ([`InProcessOperator`],
+//! the runtime's supervisor with the reconcilers under test) or as the real binary
+//! ([`TestEnv::spawn_operator`]), polling waits that panic with what they waited for, counters of
+//! the operator's `/metrics`, and the `NUVOLARIS_REQUIRE_*` rule for tests that need a tool.
+//!
+//! Use it as a dev-dependency (`nuvolaris-e2e = { workspace = true }`); the helpers panic on
+//! failure, as test code does.
+
+use crate::operator::{OperatorOpts, OperatorProcess};
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, DynamicObject, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::{Client, Config};
+use nuvolaris_apiserver::{ApiServer, ServerConfig};
+use nuvolaris_runtime::{ControllerConfig, Health, Metrics, Registration, Shared};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Installs a test `tracing` subscriber (`RUST_LOG`, default `warn`) once per process.
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+/// An embedded API server, an admin client, and its kubeconfig written to a scratch directory.
+pub struct TestEnv {
+    /// The server.
+    pub server: ApiServer,
+    /// Admin client (default namespace `default`).
+    pub client: Client,
+    /// The admin kubeconfig file.
+    pub kubeconfig: PathBuf,
+    /// Scratch directory (kubeconfig, operator logs); removed on drop.
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    /// Starts a server with `cfg` and connects to it.
+    pub async fn start(cfg: ServerConfig) -> TestEnv {
+        init_tracing();
+        let server = ApiServer::start(cfg)
+            .await
+            .expect("the embedded API server starts");
+        let dir = tempfile::Builder::new()
+            .prefix("nuvolaris-test-")
+            .tempdir()
+            .expect("a scratch directory");
+        let kubeconfig = dir.path().join("kubeconfig");
+        server
+            .write_kubeconfig(&kubeconfig)
+            .expect("kubeconfig written");
+        let client = Client::try_from(config_for(&server, "default").await).expect("client");
+        TestEnv {
+            server,
+            client,
+            kubeconfig,
+            dir,
+        }
+    }
+
+    /// Starts a server with the workload simulator on (Deployments, StatefulSets and Jobs get
+    /// the status their controllers would write) after `delay`.
+    pub async fn simulated(delay: Duration) -> TestEnv {
+        Self::start(ServerConfig {
+            simulate_workloads: true,
+            simulate_delay: delay,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// A client configuration with `namespace` as its default namespace.
+    pub async fn config(&self, namespace: &str) -> Config {
+        config_for(&self.server, namespace).await
+    }
+
+    /// Creates namespace `name` (it must not exist).
+    pub async fn namespace(&self, name: &str) {
+        let ns: Namespace =
+            serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).unwrap();
+        Api::<Namespace>::all(self.client.clone())
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap_or_else(|e| panic!("create namespace {name}: {e}"));
+    }
+
+    /// Creates CRDs and waits until each one's resource is served.
+    pub async fn install_crds(&self, crds: impl IntoIterator<Item = CustomResourceDefinition>) {
+        let api: Api<CustomResourceDefinition> = Api::all(self.client.clone());
+        for crd in crds {
+            let name = crd.metadata.name.clone().unwrap_or_default();
+            api.create(&PostParams::default(), &crd)
+                .await
+                .unwrap_or_else(|e| panic!("create CRD {name}: {e}"));
+            let version = crd
+                .spec
+                .versions
+                .iter()
+                .find(|v| v.served)
+                .map(|v| v.name.clone())
+                .unwrap_or_default();
+            let ar = ApiResource::from_gvk_with_plural(
+                &GroupVersionKind::gvk(&crd.spec.group, &version, &crd.spec.names.kind),
+                &crd.spec.names.plural,
+            );
+            let served: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
+            wait_for(&format!("CRD {name} served"), WAIT, || async {
+                served.list(&Default::default()).await.ok().map(|_| ())
+            })
+            .await;
+        }
+    }
+
+    /// Starts the real operator binary ([`operator_bin`]) against this server.
+    pub fn spawn_operator(&self, opts: &OperatorOpts) -> OperatorProcess {
+        OperatorProcess::spawn(&operator_bin(), &self.kubeconfig, self.dir.path(), opts)
+            .expect("the operator process starts")
+    }
+
+    /// Stops the server.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+}
+
+/// The client configuration of `server` with `namespace` as default namespace.
+pub async fn config_for(server: &ApiServer, namespace: &str) -> Config {
+    let kc = Kubeconfig::from_yaml(&server.kubeconfig_yaml(namespace)).expect("kubeconfig parses");
+    Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("kubeconfig valid")
+}
+
+/// The operator binary: `$NUVOLARIS_OPERATOR_BIN` (what `cargo xtask test` sets), else built
+/// now with cargo. Tests inside the operator crate pass `env!("CARGO_BIN_EXE_nuvolaris-operator")`
+/// to [`OperatorProcess::spawn`] instead.
+pub fn operator_bin() -> PathBuf {
+    crate::operator::locate(crate::operator::Profile::Debug)
+        .unwrap_or_else(|e| panic!("the nuvolaris-operator binary: {e}"))
+}
+
+/// The operator's controllers running in this process: the runtime's supervisor with the given
+/// reconcilers (startup checks included, no leader election).
+pub struct InProcessOperator {
+    /// Its metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// Its health state.
+    pub health: Health,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<Result<(), nuvolaris_runtime::Error>>,
+}
+
+impl InProcessOperator {
+    /// Starts the supervisor with `regs` on `client`.
+    pub fn start(client: Client, regs: Vec<Arc<dyn Registration>>, cfg: ControllerConfig) -> Self {
+        let shared = shared(client);
+        let (metrics, health) = (shared.metrics.clone(), shared.health.clone());
+        let (stop, rx) = watch::channel(false);
+        let task = tokio::spawn(nuvolaris_runtime::supervisor::run(
+            regs, shared, cfg, None, rx,
+        ));
+        InProcessOperator {
+            metrics,
+            health,
+            stop,
+            task,
+        }
+    }
+
+    /// Stops it and waits (up to 10 s) for in-flight reconciles; panics when it does not stop
+    /// in time or its task panicked. An error the supervisor returned is printed; use
+    /// [`InProcessOperator::stop_result`] to assert on it.
+    pub async fn stop(self) {
+        if let Err(e) = self.stop_result().await {
+            eprintln!("the operator's supervisor ended with an error: {e}");
+        }
+    }
+
+    /// Like [`InProcessOperator::stop`], returning what the supervisor returned.
+    pub async fn stop_result(self) -> Result<(), nuvolaris_runtime::Error> {
+        let _ = self.stop.send(true);
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the operator stops within 10s")
+            .expect("the operator task did not panic")
+    }
+}
+
+/// The runtime context of an operator on `client`: fresh metrics and health, an Event recorder
+/// reporting as `nuvolaris-operator`.
+pub fn shared(client: Client) -> Shared {
+    Shared {
+        client: client.clone(),
+        metrics: Arc::new(Metrics::new()),
+        health: Health::new(),
+        recorder: kube::runtime::events::Recorder::new(
+            client,
+            kube::runtime::events::Reporter {
+                controller: "nuvolaris-operator".into(),
+                instance: Some("test".into()),
+            },
+        ),
+    }
+}
+
+/// How long a wait in a test may take by default before it fails.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// Polls `f` every 50 ms until it returns `Some`; panics naming `what` after `timeout`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    crate::kube_util::wait_for(what, timeout, f)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The value of a counter or gauge in a Prometheus text exposition: the sum over the series of
+/// `name` whose labels contain every `label="value"` of `labels` (0 when there is none).
+pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            let (n, rest) = series.split_once('{').unwrap_or((series, ""));
+            (n == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
+            .then(|| value.parse::<f64>().ok())
+            .flatten()
+        })
+        .sum()
+}
+
+/// A program a test needs, or `None` after saying loudly that the test did not run. Panics
+/// instead when `require_env` is `1` (as `cargo xtask test` and CI set it), so a missing tool
+/// never passes silently there.
+pub fn tool_or_skip(what: &str, found: Option<PathBuf>, require_env: &str) -> Option<PathBuf> {
+    if found.is_some() {
+        return found;
+    }
+    if std::env::var(require_env).as_deref() == Ok("1") {
+        panic!("{what} not found and {require_env}=1");
+    }
+    eprintln!("SKIPPED: {what} not found (set {require_env}=1 to make this a failure)");
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    const TEXT: &str = "# HELP x\n# TYPE reconcile_errors_total counter\nreconcile_errors_total{controller=\"sample\",error=\"a\"} 2\nreconcile_errors_total{controller=\"sample\",error=\"b\"} 3\nreconcile_errors_total{controller=\"whisk\",error=\"a\"} 7\nup 1\n";
+
+    #[rstest]
+    #[case("reconcile_errors_total", &[], 12.0)]
+    #[case("reconcile_errors_total", &[("controller", "sample")], 5.0)]
+    #[case("reconcile_errors_total", &[("controller", "whisk"), ("error", "a")], 7.0)]
+    #[case("up", &[], 1.0)]
+    #[case("missing_total", &[], 0.0)]
+    fn metric_sums_matching_series(
+        #[case] name: &str,
+        #[case] labels: &[(&str, &str)],
+        #[case] want: f64,
+    ) {
+        assert_eq!(metric(TEXT, name, labels), want);
+    }
+
+    #[test]
+    fn a_found_tool_is_used() {
+        let p = PathBuf::from("/bin/sh");
+        assert_eq!(
+            tool_or_skip("sh", Some(p.clone()), "NUVOLARIS_REQUIRE_NOTHING"),
+            Some(p)
+        );
+    }
+}
