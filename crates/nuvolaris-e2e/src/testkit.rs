@@ -24,15 +24,18 @@
 //! Use it as a dev-dependency (`nuvolaris-e2e = { workspace = true }`); the helpers panic on
 //! failure, as test code does.
 
+use crate::kube_util as ku;
 use crate::operator::{OperatorOpts, OperatorProcess};
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, DynamicObject, PostParams};
+use kube::api::{Api, DynamicObject, ListParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 use nuvolaris_apiserver::{ApiServer, ServerConfig};
 use nuvolaris_runtime::{ControllerConfig, Health, Metrics, Registration, Shared};
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -163,8 +166,12 @@ pub async fn config_for(server: &ApiServer, namespace: &str) -> Config {
 /// now with cargo. Tests inside the operator crate pass `env!("CARGO_BIN_EXE_nuvolaris-operator")`
 /// to [`OperatorProcess::spawn`] instead.
 pub fn operator_bin() -> PathBuf {
-    crate::operator::locate(crate::operator::Profile::Debug)
-        .unwrap_or_else(|e| panic!("the nuvolaris-operator binary: {e}"))
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        crate::operator::locate(crate::operator::Profile::Debug)
+            .unwrap_or_else(|e| panic!("the nuvolaris-operator binary: {e}"))
+    })
+    .clone()
 }
 
 /// The operator's controllers running in this process: the runtime's supervisor with the given
@@ -277,6 +284,87 @@ pub fn tool_or_skip(what: &str, found: Option<PathBuf>, require_env: &str) -> Op
     None
 }
 
+/// What still differs from `want` in namespace `ns` (empty when converged): `want` maps each
+/// Sample name to its desired `spec.count`, or to `None` when it was deleted. A wanted Sample must
+/// be Ready for its generation with a Deployment of that many ready replicas; a deleted one must be
+/// gone with its Deployment; no Sample may be left deleting (a stuck finalizer), none may exist that
+/// is not in `want`, and no Deployment may be left without its Sample (an orphan).
+pub async fn sample_problems(
+    client: &Client,
+    ns: &str,
+    want: &BTreeMap<String, Option<i64>>,
+) -> Vec<String> {
+    let by_name = |v: Vec<Value>| -> BTreeMap<String, Value> {
+        v.into_iter()
+            .map(|o| (o["metadata"]["name"].as_str().unwrap_or("").to_string(), o))
+            .collect()
+    };
+    let lp = ListParams::default();
+    let (s, d) = match (
+        ku::list_json(&ku::samples(client, ns), &lp).await,
+        ku::list_json(&ku::deployments(client, ns), &lp).await,
+    ) {
+        (Ok(s), Ok(d)) => (by_name(s), by_name(d)),
+        (Err(e), _) | (_, Err(e)) => return vec![format!("list failed: {e}")],
+    };
+    let mut problems = Vec::new();
+    for (name, want) in want {
+        let dep = d.get(&format!("{name}-demo-deploy"));
+        match (want, s.get(name)) {
+            (None, Some(o)) => problems.push(format!(
+                "{name} not deleted (finalizers {})",
+                o["metadata"]["finalizers"]
+            )),
+            (None, None) if dep.is_some() => {
+                problems.push(format!("{name} deleted but its Deployment is left"))
+            }
+            (None, None) => {}
+            (Some(_), None) => problems.push(format!("{name} vanished")),
+            (Some(n), Some(o)) => {
+                let dep_ok = dep.is_some_and(|d| {
+                    d["spec"]["replicas"] == *n
+                        && d.pointer("/status/readyReplicas").and_then(Value::as_i64) == Some(*n)
+                });
+                if !(ku::ready_current(o) && o["spec"]["count"] == *n && dep_ok) {
+                    problems.push(format!(
+                        "{name} not converged: Ready {:?}, Deployment {}",
+                        ku::condition(o, "Ready").map(|c| c["reason"].clone()),
+                        if dep.is_some() { "present" } else { "missing" }
+                    ));
+                }
+            }
+        }
+    }
+    for (name, o) in &s {
+        if !want.contains_key(name) {
+            problems.push(format!("unexpected Sample {name}"));
+        } else if !o["metadata"]["deletionTimestamp"].is_null() && want[name].is_some() {
+            problems.push(format!("{name} is deleting"));
+        }
+    }
+    for (name, o) in &d {
+        let owner = o["metadata"]["ownerReferences"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["kind"] == "Sample"))
+            .and_then(|r| r["name"].as_str());
+        if !owner.is_some_and(|n| s.contains_key(n)) {
+            problems.push(format!("orphan Deployment {name} (owner {owner:?})"));
+        }
+    }
+    problems
+}
+
+/// Lines of a JSON log (`--log-format json`) at level WARN or ERROR.
+pub fn warnings(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| {
+            serde_json::from_str::<Value>(l)
+                .is_ok_and(|v| v["level"] == "WARN" || v["level"] == "ERROR")
+        })
+        .map(String::from)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +384,16 @@ mod tests {
         #[case] want: f64,
     ) {
         assert_eq!(metric(TEXT, name, labels), want);
+    }
+
+    #[test]
+    fn warnings_are_the_warn_and_error_lines_of_a_json_log() {
+        let log = r#"{"level":"INFO","fields":{"message":"ok"}}
+{"level":"WARN","fields":{"message":"retrying"}}
+not json WARN
+{"level":"ERROR","fields":{"message":"failed"}}"#;
+        assert_eq!(warnings(log).len(), 2);
+        assert!(warnings(r#"{"level":"INFO"}"#).is_empty());
     }
 
     #[test]
