@@ -94,6 +94,9 @@ pub struct BackendOpts {
     pub simulate_delay: Duration,
     /// Kubeconfig of the `cluster` backend (default: `$KUBECONFIG`, else `~/.kube/config`).
     pub kubeconfig: Option<PathBuf>,
+    /// Folder with `etcd` and `kube-apiserver` for the envtest backend (default:
+    /// `$KUBEBUILDER_ASSETS`, else `PATH`).
+    pub envtest_assets: Option<PathBuf>,
 }
 
 impl Default for BackendOpts {
@@ -104,6 +107,7 @@ impl Default for BackendOpts {
             faults: None,
             simulate_delay: Duration::from_millis(150),
             kubeconfig: None,
+            envtest_assets: None,
         }
     }
 }
@@ -228,7 +232,10 @@ impl Backend {
     }
 
     async fn envtest(opts: BackendOpts) -> Result<Backend> {
-        let (etcd, apiserver) = envtest_binaries()?;
+        let (etcd, apiserver) = match &opts.envtest_assets {
+            Some(dir) => envtest_binaries_in(vec![dir.clone()], dir.display().to_string())?,
+            None => envtest_binaries()?,
+        };
         let operator_bin = Self::operator_bin(&opts)?;
         let dir = workdir()?;
         let d = dir.path();
@@ -259,10 +266,9 @@ impl Backend {
             .spawn()
             .map_err(|e| Error::io(format!("start {}", etcd.display()), e))?;
         // service account signing key and the admin token
-        let key = rcgen::KeyPair::generate()
-            .map_err(|e| Error::Check(format!("generate the service account key: {e}")))?;
         let key_file = d.join("sa.key");
-        std::fs::write(&key_file, key.serialize_pem()).map_err(|e| Error::io("write sa.key", e))?;
+        std::fs::write(&key_file, crate::sa_key::service_account_key_pem()?)
+            .map_err(|e| Error::io("write sa.key", e))?;
         let token = format!("e2e-{}", rand::random::<u64>());
         let token_file = d.join("tokens.csv");
         std::fs::write(
@@ -302,25 +308,11 @@ impl Backend {
         )
         .map_err(|e| Error::io("write the envtest kubeconfig", e))?;
         let client = kube_util::client_for(&kubeconfig).await?;
-        let c = client.clone();
-        kube_util::wait_for(
-            "envtest kube-apiserver to serve",
-            Duration::from_secs(60),
-            || {
-                let c = c.clone();
-                async move {
-                    let ns: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(c);
-                    ns.get("default").await.ok().map(|_| ())
-                }
-            },
-        )
-        .await
-        .map_err(|e| {
-            Error::Check(format!(
-                "{e}; see {}",
-                d.join("kube-apiserver.log").display()
-            ))
-        })?;
+        let mut procs = vec![
+            ("etcd", etcd_child, d.join("etcd.log")),
+            ("kube-apiserver", api_child, d.join("kube-apiserver.log")),
+        ];
+        wait_serving(&client, &mut procs, Duration::from_secs(60)).await?;
         let simulator = Some(tokio::spawn(simulate_workloads(client.clone())));
         Ok(Backend {
             kind: BackendKind::Envtest,
@@ -332,7 +324,7 @@ impl Backend {
             faults: None,
             workdir: dir,
             server: None,
-            procs: vec![etcd_child, api_child],
+            procs: procs.into_iter().map(|(_, c, _)| c).collect(),
             simulator,
         })
     }
@@ -446,6 +438,44 @@ impl Backend {
     }
 }
 
+/// Waits until the API server answers `GET /api/v1/namespaces/default`. Fails as soon as one of
+/// the server processes exits, or after `timeout`, with the tail of each log.
+async fn wait_serving(
+    client: &Client,
+    procs: &mut [(&'static str, Child, PathBuf)],
+    timeout: Duration,
+) -> Result<()> {
+    let ns: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        for (name, child, log) in procs.iter_mut() {
+            if let Ok(Some(st)) = child.try_wait() {
+                return Err(Error::Command {
+                    command: name.to_string(),
+                    message: format!(
+                        "exited with {st} while starting; {}",
+                        operator::log_file_tail(log)
+                    ),
+                });
+            }
+        }
+        if ns.get("default").await.is_ok() {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            let tails: Vec<String> = procs
+                .iter()
+                .map(|(_, _, log)| operator::log_file_tail(log))
+                .collect();
+            return Err(Error::Timeout {
+                what: format!("the API server to serve; {}", tails.join("\n")),
+                secs: timeout.as_secs_f64(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 fn missing(backend: &'static str, what: &str, looked: &str) -> Error {
     Error::Missing {
         backend,
@@ -475,6 +505,19 @@ pub fn envtest_binaries() -> Result<(PathBuf, PathBuf)> {
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
     let dirs: Vec<PathBuf> = assets.iter().cloned().chain(path_dirs).collect();
+    let looked = format!(
+        "KUBEBUILDER_ASSETS={}; PATH",
+        assets
+            .as_deref()
+            .map(Path::display)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "(unset)".into())
+    );
+    envtest_binaries_in(dirs, looked)
+}
+
+/// `etcd` and `kube-apiserver` from the first of `dirs` that has each.
+fn envtest_binaries_in(dirs: Vec<PathBuf>, looked: String) -> Result<(PathBuf, PathBuf)> {
     let find = |n: &str| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file());
     let (etcd, api) = (find("etcd"), find("kube-apiserver"));
     match (etcd, api) {
@@ -493,14 +536,7 @@ pub fn envtest_binaries() -> Result<(PathBuf, PathBuf)> {
                     "{} (install them with `setup-envtest use` and export KUBEBUILDER_ASSETS)",
                     what.join(" and ")
                 ),
-                looked: format!(
-                    "KUBEBUILDER_ASSETS={}; PATH",
-                    assets
-                        .as_deref()
-                        .map(Path::display)
-                        .map(|d| d.to_string())
-                        .unwrap_or_else(|| "(unset)".into())
-                ),
+                looked,
             })
         }
     }
@@ -513,13 +549,13 @@ fn run(cmd: &mut std::process::Command) -> Result<()> {
         .map_err(|e| Error::io(format!("start {line}"), e))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = err.lines().rev().take(10).collect();
         return Err(Error::Command {
             command: line,
             message: format!(
-                "{}: {}",
+                "{}; last {} lines of its output:\n{}",
                 out.status,
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                operator::LOG_TAIL_LINES,
+                operator::tail_lines(&err, operator::LOG_TAIL_LINES)
             ),
         });
     }

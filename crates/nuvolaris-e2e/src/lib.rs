@@ -27,7 +27,9 @@ pub mod demo;
 pub mod kube_util;
 pub mod operator;
 pub mod report;
+pub mod sa_key;
 pub mod scenarios;
+pub mod testkit;
 
 pub use backend::{Backend, BackendKind};
 pub use report::{Outcome, Report, ScenarioResult};

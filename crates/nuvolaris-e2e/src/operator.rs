@@ -231,9 +231,7 @@ impl OperatorProcess {
 
     /// The last `n` lines of the log.
     pub fn log_tail(&self, n: usize) -> String {
-        let l = self.logs();
-        let lines: Vec<&str> = l.lines().collect();
-        lines[lines.len().saturating_sub(n)..].join("\n")
+        tail_lines(&self.logs(), n)
     }
 
     /// The exit status if the process has exited.
@@ -275,9 +273,9 @@ impl OperatorProcess {
         loop {
             if let Some(st) = self.exited() {
                 return Err(Error::Check(format!(
-                    "operator {} exited with {st} before {path} answered 200; log tail:\n{}",
+                    "operator {} exited with {st} before {path} answered 200; {}",
                     self.name,
-                    self.log_tail(20)
+                    log_file_tail(&self.log)
                 )));
             }
             if let Ok((200, _)) = self.http_get(path).await {
@@ -286,9 +284,9 @@ impl OperatorProcess {
             if start.elapsed() > timeout {
                 return Err(Error::Timeout {
                     what: format!(
-                        "operator {} {path} (log tail:\n{})",
+                        "operator {} {path} ({})",
                         self.name,
-                        self.log_tail(20)
+                        log_file_tail(&self.log)
                     ),
                     secs: timeout.as_secs_f64(),
                 });
@@ -378,6 +376,28 @@ fn clock_ticks() -> f64 {
         .ok()
         .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
         .unwrap_or(100.0)
+}
+
+/// How many lines of a server's or operator's log a startup failure shows.
+pub const LOG_TAIL_LINES: usize = 40;
+
+/// The last `n` lines of `text`.
+pub fn tail_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The last [`LOG_TAIL_LINES`] lines of the log file `path`, introduced by its path (or why it
+/// cannot be read), for error messages.
+pub fn log_file_tail(path: &Path) -> String {
+    match std::fs::read(path) {
+        Ok(b) => format!(
+            "last {LOG_TAIL_LINES} lines of {}:\n{}",
+            path.display(),
+            tail_lines(&String::from_utf8_lossy(&b), LOG_TAIL_LINES)
+        ),
+        Err(e) => format!("cannot read {}: {e}", path.display()),
+    }
 }
 
 /// Lines of a log that show a panic.

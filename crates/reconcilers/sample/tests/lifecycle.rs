@@ -200,8 +200,13 @@ async fn unchanged_sample_makes_no_write() {
         (condition(&s, "Ready").map(|c| c.0) == Some("True".into())).then_some(())
     })
     .await;
-    // let the last status write settle, then take the baseline
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // the baseline once the Deployment is Ready and no reconcile is in flight
+    wait_for("still-demo-deploy ready", || async {
+        let d = deps.get("still-demo-deploy").await.ok()?;
+        (d.status?.ready_replicas == Some(1)).then_some(())
+    })
+    .await;
+    wait_reconciled_after(&op, 0.0).await;
     let dep_rv = deps
         .get("still-demo-deploy")
         .await
@@ -211,6 +216,7 @@ async fn unchanged_sample_makes_no_write() {
     let unchanged = op
         .metrics
         .applied_count("sample", "Deployment", "unchanged");
+    let (reconciled, _) = reconciles(&op);
     // trigger a reconcile without changing the spec: a metadata-only change of the Sample
     let touched = sams
         .patch(
@@ -227,7 +233,8 @@ async fn unchanged_sample_makes_no_write() {
             .then_some(())
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // that reconcile has finished: whatever it wrote has landed
+    wait_reconciled_after(&op, reconciled).await;
     assert_eq!(
         deps.get("still-demo-deploy")
             .await
@@ -276,7 +283,7 @@ async fn cleanup_after_operator_was_down() {
     .await;
     op.stop().await;
     sams.delete("gone", &DeleteParams::default()).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // the operator is stopped: nothing can remove the finalizer until it runs again
     let held = sams.get("gone").await.unwrap();
     assert!(
         held.metadata.deletion_timestamp.is_some(),

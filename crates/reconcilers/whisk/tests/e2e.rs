@@ -30,11 +30,12 @@ use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, Pos
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Api, Client, CustomResourceExt, ResourceExt};
 use nuvolaris_api::whisk::Whisk;
-use nuvolaris_apiserver::{ApiServer, ServerConfig};
+use nuvolaris_apiserver::ApiServer;
+use nuvolaris_e2e::testkit::{self, InProcessOperator, TestEnv};
 use nuvolaris_kustomize::yaml::parse_documents;
 use nuvolaris_reconciler_whisk::secrets::generated_secret_name;
 use nuvolaris_reconciler_whisk::WhiskReconciler;
-use nuvolaris_runtime::{ControllerConfig, Health, Metrics, Shared};
+use nuvolaris_runtime::{register, ControllerConfig};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -43,10 +44,7 @@ use std::time::{Duration, Instant};
 const NS: &str = "nuvolaris";
 
 async fn config(server: &ApiServer) -> kube::Config {
-    let kc = kube::config::Kubeconfig::from_yaml(&server.kubeconfig_yaml(NS)).unwrap();
-    kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
-        .await
-        .unwrap()
+    testkit::config_for(server, NS).await
 }
 
 async fn client(server: &ApiServer) -> Client {
@@ -192,18 +190,9 @@ fn minimal_whisk() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minimal_whisk_lifecycle_on_the_embedded_server() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info,kube=warn".into()))
-        .with_test_writer()
-        .try_init();
-    let server = ApiServer::start(ServerConfig {
-        simulate_workloads: true,
-        simulate_delay: Duration::from_millis(300),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let client = client(&server).await;
+    let env = TestEnv::simulated(Duration::from_millis(300)).await;
+    let server = &env.server;
+    let client = client(server).await;
 
     // CRD, namespace, prerequisites
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
@@ -222,28 +211,16 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
     apply_folder(&client, &prereq.canonicalize().unwrap()).await;
 
     // the controller of the runtime, with our reconciler, on a client that records its requests
-    let (op_client, recorded) = recording_client(&server).await;
-    let reconciler = Arc::new(WhiskReconciler::default());
-    nuvolaris_runtime::controller::startup_checks(&*reconciler, &op_client, Some(NS))
+    let (op_client, recorded) = recording_client(server).await;
+    let reconciler = WhiskReconciler::default();
+    nuvolaris_runtime::controller::startup_checks(&reconciler, &op_client, Some(NS))
         .await
         .expect("startup checks");
-    let shared = Shared {
-        client: op_client.clone(),
-        metrics: Arc::new(Metrics::new()),
-        health: Health::new(),
-        recorder: kube::runtime::events::Recorder::new(
-            op_client.clone(),
-            "nuvolaris-operator".into(),
-        ),
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let cfg = ControllerConfig {
         namespace: Some(NS.into()),
         ..Default::default()
     };
-    let ctl = tokio::spawn(nuvolaris_runtime::controller::run(
-        reconciler, shared, cfg, stop_rx,
-    ));
+    let op = InProcessOperator::start(op_client, vec![register(reconciler)], cfg);
 
     let whisks: Api<Whisk> = Api::namespaced(client.clone(), NS);
     let sts: Api<StatefulSet> = Api::namespaced(client.clone(), NS);
@@ -369,9 +346,28 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
         Some("http://localhost:3233")
     );
 
-    // a steady state writes nothing: the resourceVersion of the Whisk stays
-    let rv = whisks.get("controller").await.unwrap().resource_version();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // a steady state writes nothing: after a reconcile triggered by a metadata-only change has
+    // finished, the resourceVersion of the Whisk is still the one of that change
+    let reconciles = || {
+        let text = op.metrics.encode();
+        let c = [("controller", "whisk")];
+        (
+            testkit::metric(&text, "controller_runtime_reconcile_total", &c),
+            testkit::metric(&text, "controller_runtime_active_workers", &c),
+        )
+    };
+    let (before, _) = reconciles();
+    let touch = json!({"metadata": {"annotations": {"touch": "1"}}});
+    let rv = whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&touch))
+        .await
+        .unwrap()
+        .resource_version();
+    wait_for("a finished reconcile", Duration::from_secs(30), || async {
+        let (done, active) = reconciles();
+        (done > before && active == 0.0).then_some(())
+    })
+    .await;
     assert_eq!(
         whisks.get("controller").await.unwrap().resource_version(),
         rv,
@@ -575,32 +571,21 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
             && used.contains("delete apps/statefulsets")
     );
 
-    stop_tx.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), ctl)
-        .await
-        .expect("controller stops")
-        .unwrap();
-    server.shutdown().await;
+    op.stop().await;
+    env.shutdown().await;
 }
 
 /// Server, prerequisites and a running Whisk controller on a recording client.
 struct Env {
-    server: ApiServer,
+    env: TestEnv,
     client: Client,
     recorded: Recorded,
-    stop: tokio::sync::watch::Sender<bool>,
-    ctl: tokio::task::JoinHandle<()>,
+    op: InProcessOperator,
 }
 
 async fn setup() -> Env {
-    let server = ApiServer::start(ServerConfig {
-        simulate_workloads: true,
-        simulate_delay: Duration::from_millis(100),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let client = client(&server).await;
+    let env = TestEnv::simulated(Duration::from_millis(100)).await;
+    let client = client(&env.server).await;
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     crds.create(&PostParams::default(), &Whisk::crd())
         .await
@@ -617,33 +602,17 @@ async fn setup() -> Env {
     let prereq = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../charts-free-kustomize/whisk-prerequisites");
     apply_folder(&client, &prereq.canonicalize().unwrap()).await;
-    let (op_client, recorded) = recording_client(&server).await;
-    let shared = Shared {
-        client: op_client.clone(),
-        metrics: Arc::new(Metrics::new()),
-        health: Health::new(),
-        recorder: kube::runtime::events::Recorder::new(
-            op_client.clone(),
-            "nuvolaris-operator".into(),
-        ),
-    };
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let (op_client, recorded) = recording_client(&env.server).await;
     let cfg = ControllerConfig {
         namespace: Some(NS.into()),
         ..Default::default()
     };
-    let ctl = tokio::spawn(nuvolaris_runtime::controller::run(
-        Arc::new(WhiskReconciler::default()),
-        shared,
-        cfg,
-        stop_rx,
-    ));
+    let op = InProcessOperator::start(op_client, vec![register(WhiskReconciler::default())], cfg);
     Env {
-        server,
+        env,
         client,
         recorded,
-        stop,
-        ctl,
+        op,
     }
 }
 
@@ -745,10 +714,6 @@ async fn endpoint_follows_the_cluster_facts() {
         }
     }
     assert!(saw_nodes, "kube detection listed the nodes");
-    env.stop.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), env.ctl)
-        .await
-        .expect("controller stops")
-        .unwrap();
-    env.server.shutdown().await;
+    env.op.stop().await;
+    env.env.shutdown().await;
 }

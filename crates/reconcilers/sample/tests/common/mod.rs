@@ -15,98 +15,46 @@
 // specific language governing permissions and limitations
 // under the License.
 
-//! Test harness: an embedded API server, the Sample CRD, and the Sample controller in-process.
+//! Test harness: the shared embedded-server setup of `nuvolaris_e2e::testkit`, the Sample CRD,
+//! and the Sample controller in-process.
 
 #![allow(dead_code)]
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::runtime::events::{Recorder, Reporter};
-use kube::{Client, Config, CustomResourceExt};
+use kube::api::Api;
+use kube::CustomResourceExt;
 use nuvolaris_api::sample::Sample;
-use nuvolaris_apiserver::{ApiServer, ServerConfig};
+use nuvolaris_apiserver::ServerConfig;
+use nuvolaris_e2e::testkit::{self, InProcessOperator, TestEnv};
 use nuvolaris_reconciler_sample::SampleReconciler;
-use nuvolaris_runtime::{register, supervisor, ControllerConfig, Health, Metrics, Shared};
+use nuvolaris_runtime::{register, ControllerConfig};
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// How long any wait in these tests may take before failing.
 pub const WAIT: Duration = Duration::from_secs(20);
 
 /// A running embedded API server with a client.
-pub struct Env {
-    pub server: ApiServer,
-    pub client: Client,
-}
+pub type Env = TestEnv;
 
 /// A running in-process operator.
-pub struct Operator {
-    pub metrics: Arc<Metrics>,
-    pub health: Health,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<Result<(), nuvolaris_runtime::Error>>,
-}
+pub type Operator = InProcessOperator;
 
-impl Operator {
-    /// Stops it and waits for in-flight reconciles.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("operator stops in 10s");
-    }
-}
-
-/// Client for a server.
-pub async fn client_for(server: &ApiServer) -> Client {
-    let kc = Kubeconfig::from_yaml(&server.kubeconfig_yaml("default")).unwrap();
-    let cfg = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(cfg).unwrap()
-}
-
-/// Starts a server (workload simulator on) and creates namespace `demo`.
+/// Starts a server (workload simulator on when `simulate`) and creates namespace `demo`.
 pub async fn start(simulate: bool) -> Env {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_test_writer()
-        .try_init();
-    let server = ApiServer::start(ServerConfig {
+    let env = TestEnv::start(ServerConfig {
         simulate_workloads: simulate,
         ..Default::default()
     })
-    .await
-    .unwrap();
-    let client = client_for(&server).await;
-    let ns: Namespace =
-        serde_json::from_value(serde_json::json!({"metadata": {"name": "demo"}})).unwrap();
-    Api::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &ns)
-        .await
-        .unwrap();
-    Env { server, client }
+    .await;
+    env.namespace("demo").await;
+    env
 }
 
-/// Installs a CRD and waits until the Sample resource is served.
+/// Installs a CRD and waits until its resource is served.
 pub async fn install_crd(env: &Env, crd: CustomResourceDefinition) {
-    Api::<CustomResourceDefinition>::all(env.client.clone())
-        .create(&PostParams::default(), &crd)
-        .await
-        .unwrap();
-    let api: Api<Sample> = Api::namespaced(env.client.clone(), "demo");
-    wait_for("Sample resource served", || async {
-        api.list(&Default::default()).await.is_ok().then_some(())
-    })
-    .await;
+    env.install_crds([crd]).await;
 }
 
 /// Installs the generated Sample CRD.
@@ -116,58 +64,41 @@ pub async fn install_sample_crd(env: &Env) {
 
 /// Starts the Sample controller in-process.
 pub fn run_operator(env: &Env) -> Operator {
-    let metrics = Arc::new(Metrics::new());
-    let health = Health::new();
-    let shared = Shared {
-        client: env.client.clone(),
-        metrics: metrics.clone(),
-        health: health.clone(),
-        recorder: Recorder::new(
-            env.client.clone(),
-            Reporter {
-                controller: "nuvolaris-operator".into(),
-                instance: Some("test".into()),
-            },
-        ),
-    };
     let cfg = ControllerConfig {
         concurrency: 4,
         resync: Duration::from_secs(300),
         ..Default::default()
     };
-    let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(supervisor::run(
-        vec![register(SampleReconciler)],
-        shared,
-        cfg,
-        None,
-        rx,
-    ));
-    Operator {
-        metrics,
-        health,
-        stop: tx,
-        task,
-    }
+    InProcessOperator::start(env.client.clone(), vec![register(SampleReconciler)], cfg)
 }
 
 /// Polls `f` every 50 ms until it returns `Some`, failing after [`WAIT`].
-pub async fn wait_for<T, F, Fut>(what: &str, mut f: F) -> T
+pub async fn wait_for<T, F, Fut>(what: &str, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    testkit::wait_for(what, WAIT, f).await
+}
+
+/// `(finished reconciles, reconciles in flight)` of the Sample controller, from its metrics.
+pub fn reconciles(op: &Operator) -> (f64, f64) {
+    let text = op.metrics.encode();
+    let c = [("controller", "sample")];
+    (
+        testkit::metric(&text, "controller_runtime_reconcile_total", &c),
+        testkit::metric(&text, "controller_runtime_active_workers", &c),
+    )
+}
+
+/// Waits until more than `after` reconciles finished and none is in flight: whatever those
+/// reconciles wrote has landed.
+pub async fn wait_reconciled_after(op: &Operator, after: f64) {
+    wait_for("a finished reconcile and an idle controller", || async {
+        let (done, active) = reconciles(op);
+        (done > after && active == 0.0).then_some(())
+    })
+    .await
 }
 
 /// The Deployments API in `demo`.
