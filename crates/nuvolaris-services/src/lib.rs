@@ -24,8 +24,10 @@
 
 pub mod error;
 pub mod fingerprint;
+pub mod minio_admin;
 pub mod redis;
 pub mod resolver;
+pub mod sigv4;
 pub mod sio;
 #[cfg(feature = "stand-in")]
 pub mod testing;
@@ -33,3 +35,95 @@ pub mod testing;
 pub use error::{ErrorKind, Service, ServiceError};
 pub use fingerprint::{fingerprint, Secret};
 pub use resolver::{ServiceResolver, ENV_SERVICE_OVERRIDES};
+
+/// The HTTP client of the S3 and admin calls: plain HTTP to in-cluster services, no proxy.
+pub(crate) fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("the HTTP client builds (no TLS configuration to fail)")
+}
+
+/// How a service reports errors in a response body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ErrorFormat {
+    /// MinIO admin: `{"Code": .., "Message": ..}`.
+    Json,
+    /// S3: `<Error><Code>..</Code><Message>..</Message></Error>`.
+    Xml,
+}
+
+/// Sends `request`; a 2xx answer's body, else an error built by `error` with the status and the
+/// service's error code and message (redacted of `secrets`).
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    timeout: std::time::Duration,
+    error: impl Fn(ErrorKind) -> ServiceError,
+    secrets: &[&str],
+    format: ErrorFormat,
+) -> Result<Vec<u8>, ServiceError> {
+    let transport = |e: reqwest::Error| {
+        if e.is_timeout() {
+            ErrorKind::Timeout(timeout)
+        } else if e.is_connect() {
+            ErrorKind::Connect(error::redact(&error_chain(&e), secrets))
+        } else {
+            ErrorKind::Protocol(error::redact(&error_chain(&e), secrets))
+        }
+    };
+    let response = request.send().await.map_err(|e| error(transport(e)))?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(|e| error(transport(e)))?;
+    if status.is_success() {
+        return Ok(body.to_vec());
+    }
+    let text = String::from_utf8_lossy(&body);
+    let (code, message) = match format {
+        ErrorFormat::Json => serde_json::from_slice::<serde_json::Value>(&body)
+            .map(|v| {
+                let field = |k: &str| {
+                    v.get(k)
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                (field("Code"), field("Message"))
+            })
+            .unwrap_or_else(|_| (String::new(), text.trim().chars().take(200).collect())),
+        ErrorFormat::Xml => (xml_field(&text, "Code"), xml_field(&text, "Message")),
+    };
+    Err(error(ErrorKind::Status {
+        status: status.as_u16(),
+        code,
+        message: error::redact(&message, secrets),
+    }))
+}
+
+/// The text of the first `<name>...</name>` in `xml` (S3 error bodies), empty when absent.
+pub(crate) fn xml_field(xml: &str, name: &str) -> String {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    xml.split_once(&open)
+        .and_then(|(_, rest)| rest.split_once(&close))
+        .map(|(value, _)| {
+            value
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&")
+        })
+        .unwrap_or_default()
+}
+
+/// An error and its sources, `: `-joined (reqwest hides the cause in the source chain).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -20,6 +20,7 @@
 //! `NUVOLARIS_REQUIRE_*` rule: a missing tool is a failure when its flag is `1`, else the test
 //! says loudly that it did not run.
 
+pub mod admin;
 pub mod redis_server;
 
 use std::path::PathBuf;
@@ -98,4 +99,45 @@ where
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A Python interpreter with PyPI `minio` importable: `$NUVOLARIS_MINIO_PYTHON`, else `python3`
+/// on `PATH`. When missing: panics if `NUVOLARIS_REQUIRE_MINIO_PY=1`, else prints that `test`
+/// did not run and returns `None`.
+pub fn minio_python(test: &str) -> Option<PathBuf> {
+    let python = match std::env::var_os(ENV_MINIO_PYTHON).filter(|p| !p.is_empty()) {
+        Some(path) => Some(PathBuf::from(path)),
+        None => which("python3"),
+    };
+    let usable = python.filter(|python| {
+        std::process::Command::new(python)
+            .args(["-c", "import minio.crypto, minio.minioadmin"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if usable.is_none() {
+        missing(
+            &format!("a Python with PyPI minio (set {ENV_MINIO_PYTHON})"),
+            ENV_REQUIRE_MINIO_PY,
+            test,
+        );
+    }
+    usable
+}
+
+/// Runs `python` on `script` with `args`; its stdout, panicking with stderr when it fails.
+pub fn run_python(python: &std::path::Path, script: &str, args: &[&str]) -> Vec<u8> {
+    let output = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        output.status.success(),
+        "python failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
 }
