@@ -27,6 +27,7 @@ pub mod fingerprint;
 pub mod minio_admin;
 pub mod redis;
 pub mod resolver;
+pub mod s3;
 pub mod sigv4;
 pub mod sio;
 #[cfg(feature = "stand-in")]
@@ -62,16 +63,12 @@ pub(crate) async fn send(
     secrets: &[&str],
     format: ErrorFormat,
 ) -> Result<Vec<u8>, ServiceError> {
-    let transport = |e: reqwest::Error| {
-        if e.is_timeout() {
-            ErrorKind::Timeout(timeout)
-        } else if e.is_connect() {
-            ErrorKind::Connect(error::redact(&error_chain(&e), secrets))
-        } else {
-            ErrorKind::Protocol(error::redact(&error_chain(&e), secrets))
-        }
-    };
-    let response = request.send().await.map_err(|e| error(transport(e)))?;
+    let transport = |e: reqwest::Error| transport_kind(e, timeout, secrets);
+    // reqwest's timeout covers the whole call; the outer one is a guard
+    let response = tokio::time::timeout(timeout, request.send())
+        .await
+        .map_err(|_| error(ErrorKind::Timeout(timeout)))?
+        .map_err(|e| error(transport(e)))?;
     let status = response.status();
     let body = response.bytes().await.map_err(|e| error(transport(e)))?;
     if status.is_success() {
@@ -97,6 +94,23 @@ pub(crate) async fn send(
         code,
         message: error::redact(&message, secrets),
     }))
+}
+
+/// The [`ErrorKind`] of a transport error (redacted of `secrets`).
+/// The URL is left out: a presigned URL's signature is a credential for that request.
+pub(crate) fn transport_kind(
+    e: reqwest::Error,
+    timeout: std::time::Duration,
+    secrets: &[&str],
+) -> ErrorKind {
+    let e = &e.without_url();
+    if e.is_timeout() {
+        ErrorKind::Timeout(timeout)
+    } else if e.is_connect() {
+        ErrorKind::Connect(error::redact(&error_chain(e), secrets))
+    } else {
+        ErrorKind::Protocol(error::redact(&error_chain(e), secrets))
+    }
 }
 
 /// The text of the first `<name>...</name>` in `xml` (S3 error bodies), empty when absent.

@@ -21,6 +21,7 @@
 //! says loudly that it did not run.
 
 pub mod admin;
+pub mod moto;
 pub mod redis_server;
 
 use std::path::PathBuf;
