@@ -19,7 +19,7 @@
 
 use super::scalar::{float_value, go_parse_float, parse_go_timestamp, resolve_number, yaml11_key};
 use crate::error::Error;
-use granit_parser::{Event, Options, Parser, ScalarStyle, Tag};
+use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle, Tag};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 
@@ -96,8 +96,13 @@ struct Composer<'f> {
     anchors: Vec<Option<(Value, usize)>>,
     nodes: usize,
     /// Read as go-yaml v2 and `sigs.k8s.io/yaml` do (kustomization files): plain mapping keys
-    /// resolved by YAML 1.1 and turned into strings, plain timestamps kept as text.
+    /// resolved by YAML 1.1 and turned into strings, a later duplicate key wins, plain
+    /// timestamps kept as text.
     yaml11_keys: bool,
+    /// Whether each open collection is in flow style (`[...]`, `{...}`).
+    flow: Vec<bool>,
+    /// How many open collections are in flow style.
+    flow_depth: usize,
 }
 
 /// A finished node: its value, whether it is the merge key `<<`, and its scalar text.
@@ -180,7 +185,8 @@ impl Composer<'_> {
                         };
                         let first = if node.merge_key {
                             m.merge_line.replace(line)
-                        } else if m.map.contains_key(&key) {
+                        } else if !self.yaml11_keys && m.map.contains_key(&key) {
+                            // (go-yaml v2 lets a later duplicate win; v3 refuses it)
                             m.map
                                 .keys()
                                 .position(|k| *k == key)
@@ -253,6 +259,8 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
         anchors: Vec::new(),
         nodes: 0,
         yaml11_keys,
+        flow: Vec::new(),
+        flow_depth: 0,
     };
     let mut root: Option<Value> = None;
     while let Some(ev) = parser.next_event() {
@@ -274,6 +282,8 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                 comp.stack.clear();
                 comp.anchors.clear();
                 comp.nodes = 0;
+                comp.flow.clear();
+                comp.flow_depth = 0;
                 root = None;
             }
             Event::DocumentEnd => {
@@ -301,8 +311,13 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
             Event::Scalar(text, style, anchor, tag) => {
                 comp.count(1, line)?;
                 let plain = style == ScalarStyle::Plain && tag.is_none();
-                let (value, merge_key) = if comp.yaml11_keys && plain && is_timestamp(&text) {
-                    // go-yaml v2 decodes a timestamp into interface{} as its text
+                let keep_text = plain
+                    && (comp.yaml11_keys || (comp.flow_depth > 0 && text.contains(':')))
+                    && is_timestamp(&text);
+                let (value, merge_key) = if keep_text {
+                    // go-yaml v2 decodes a timestamp into interface{} as its text; kustomize
+                    // writes a timestamp with a time inside a flow collection quoted (its `:`
+                    // is a flow indicator there), so it reads back as text too
                     (Value::String(text.to_string()), false)
                 } else {
                     resolve_scalar(&text, style, tag.as_deref())
@@ -319,8 +334,11 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                     root = Some(v);
                 }
             }
-            Event::SequenceStart(_, anchor, _) => {
+            Event::SequenceStart(style, anchor, _) => {
                 comp.count(1, line)?;
+                let flow = style == StructureStyle::Flow;
+                comp.flow.push(flow);
+                comp.flow_depth += usize::from(flow);
                 if comp.stack.len() >= MAX_DEPTH {
                     return Err(yaml_err(
                         file,
@@ -332,8 +350,11 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                     anchor,
                 });
             }
-            Event::MappingStart(_, anchor, _) => {
+            Event::MappingStart(style, anchor, _) => {
                 comp.count(1, line)?;
+                let flow = style == StructureStyle::Flow;
+                comp.flow.push(flow);
+                comp.flow_depth += usize::from(flow);
                 if comp.stack.len() >= MAX_DEPTH {
                     return Err(yaml_err(
                         file,
@@ -350,6 +371,9 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                 }));
             }
             Event::SequenceEnd => {
+                if comp.flow.pop() == Some(true) {
+                    comp.flow_depth -= 1;
+                }
                 let Some(Frame::Seq { items, anchor }) = comp.stack.pop() else {
                     return Err(yaml_err(file, format!("line {line}: unbalanced sequence")));
                 };
@@ -367,6 +391,9 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                 }
             }
             Event::MappingEnd => {
+                if comp.flow.pop() == Some(true) {
+                    comp.flow_depth -= 1;
+                }
                 let Some(Frame::Map(mut m)) = comp.stack.pop() else {
                     return Err(yaml_err(file, format!("line {line}: unbalanced mapping")));
                 };
