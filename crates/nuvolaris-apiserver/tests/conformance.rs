@@ -506,8 +506,8 @@ async fn watch_events_bookmarks_and_timeout() {
         server: None,
     };
     let ns2 = ns.clone();
+    // the watch starts at `rv`, so it gets these events whether it opens before or after them
     let writer = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
         t2.call("POST", &cms(&ns2), None, Some(&cm("w"))).await;
         t2.call(
             "PATCH",
@@ -739,6 +739,31 @@ fn owned_cm(name: &str, owner: &Value, block: bool) -> Value {
     o
 }
 
+/// Returns once the garbage collector has worked after this call: the dependent of a witness
+/// owner deleted in the background is collected. What it would have collected before is gone by
+/// then too.
+async fn gc_ran(t: &Target, ns: &str, tag: &str) {
+    let owner = t
+        .call("POST", &cms(ns), None, Some(&cm(&format!("witness-{tag}"))))
+        .await
+        .json;
+    let dep = format!("witness-{tag}-dep");
+    t.call("POST", &cms(ns), None, Some(&owned_cm(&dep, &owner, false)))
+        .await;
+    t.call("DELETE", &format!("{}/witness-{tag}", cms(ns)), None, None)
+        .await;
+    assert!(
+        t.eventually(10, || async {
+            t.call("GET", &format!("{}/{dep}", cms(ns)), None, None)
+                .await
+                .code
+                == 404
+        })
+        .await,
+        "the garbage collector collected the witness {dep}"
+    );
+}
+
 #[tokio::test]
 async fn garbage_collection() {
     let t = common::target().await;
@@ -789,7 +814,7 @@ async fn garbage_collection() {
         })
         .await
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    gc_ran(&t, &ns, "w1").await;
     let kept = t.call("GET", &get("kept"), None, None).await;
     assert_eq!(kept.code, 200);
     assert!(kept.json["metadata"]
@@ -816,7 +841,7 @@ async fn garbage_collection() {
         })
         .await
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    gc_ran(&t, &ns, "w2").await;
     assert_eq!(
         t.call("GET", &get("owner3"), None, None).await.code,
         200,

@@ -267,8 +267,11 @@ async fn crd_established_then_dynamic_objects_with_status() {
     crds.delete("widgets.example.org", &DeleteParams::default())
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(api.get("w1").await.is_err(), "CR removed with its CRD");
+    assert!(
+        t.eventually(10, || async { api.get("w1").await.is_err() })
+            .await,
+        "CR removed with its CRD"
+    );
 }
 
 #[tokio::test]

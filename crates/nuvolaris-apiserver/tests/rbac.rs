@@ -19,6 +19,8 @@
 //! verbs, subresources, resourceNames, wildcards, non-resource URLs, and the real 401/403
 //! Status bodies.
 
+mod common;
+
 use nuvolaris_apiserver::{ApiServer, ServerConfig};
 use serde_json::{json, Value};
 
@@ -28,12 +30,11 @@ struct Srv {
 }
 
 async fn start(rbac: bool) -> Srv {
-    let server = ApiServer::start(ServerConfig {
+    let server = common::embedded(ServerConfig {
         rbac,
         ..Default::default()
     })
-    .await
-    .expect("server starts");
+    .await;
     Srv {
         server,
         http: reqwest::Client::new(),

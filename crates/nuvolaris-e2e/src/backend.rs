@@ -20,6 +20,7 @@
 
 use crate::kube_util::{self, retry};
 use crate::operator::{self, free_port, Profile};
+use crate::testkit::TestEnv;
 use crate::{Error, Result};
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -163,7 +164,12 @@ impl Backend {
     async fn embedded(opts: BackendOpts) -> Result<Backend> {
         let operator_bin = Self::operator_bin(&opts)?;
         let faults = opts.faults.clone().unwrap_or_default();
-        let server = ApiServer::start(ServerConfig {
+        let TestEnv {
+            server,
+            client,
+            kubeconfig,
+            dir,
+        } = TestEnv::try_start(ServerConfig {
             simulate_workloads: true,
             simulate_delay: opts.simulate_delay,
             faults: faults.clone(),
@@ -171,10 +177,6 @@ impl Backend {
             ..Default::default()
         })
         .await?;
-        let dir = workdir()?;
-        let kubeconfig = dir.path().join("kubeconfig");
-        server.write_kubeconfig(&kubeconfig)?;
-        let client = kube_util::client_for(&kubeconfig).await?;
         Ok(Backend {
             kind: BackendKind::Embedded,
             kubeconfig,

@@ -214,6 +214,27 @@ impl OperatorProcess {
         format!("http://{}", self.http)
     }
 
+    /// Port of the HTTP endpoints on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.http.port()
+    }
+
+    /// Sends SIGTERM without waiting.
+    pub fn sigterm(&self) -> Result<()> {
+        self.signal("TERM")
+    }
+
+    /// Waits for the process to exit.
+    pub async fn wait(&mut self) -> Result<std::process::ExitStatus> {
+        let st = self
+            .child
+            .wait()
+            .await
+            .map_err(|e| Error::io(format!("wait for operator {}", self.name), e))?;
+        self.exit = Some(st);
+        Ok(st)
+    }
+
     /// Process id (None once it exited).
     pub fn pid(&self) -> Option<u32> {
         self.child.id()

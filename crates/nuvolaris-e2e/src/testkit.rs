@@ -69,24 +69,27 @@ impl TestEnv {
     /// Starts a server with `cfg` and connects to it.
     pub async fn start(cfg: ServerConfig) -> TestEnv {
         init_tracing();
-        let server = ApiServer::start(cfg)
+        Self::try_start(cfg)
             .await
-            .expect("the embedded API server starts");
+            .unwrap_or_else(|e| panic!("the embedded API server: {e}"))
+    }
+
+    /// Like [`TestEnv::start`], returning failures (what the e2e backend uses).
+    pub async fn try_start(cfg: ServerConfig) -> crate::Result<TestEnv> {
+        let server = ApiServer::start(cfg).await?;
         let dir = tempfile::Builder::new()
-            .prefix("nuvolaris-test-")
+            .prefix("nuvolaris-e2e-")
             .tempdir()
-            .expect("a scratch directory");
+            .map_err(|e| crate::Error::io("create a temporary directory", e))?;
         let kubeconfig = dir.path().join("kubeconfig");
-        server
-            .write_kubeconfig(&kubeconfig)
-            .expect("kubeconfig written");
-        let client = Client::try_from(config_for(&server, "default").await).expect("client");
-        TestEnv {
+        server.write_kubeconfig(&kubeconfig)?;
+        let client = ku::client_for(&kubeconfig).await?;
+        Ok(TestEnv {
             server,
             client,
             kubeconfig,
             dir,
-        }
+        })
     }
 
     /// Starts a server with the workload simulator on (Deployments, StatefulSets and Jobs get

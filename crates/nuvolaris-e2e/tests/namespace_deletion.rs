@@ -125,7 +125,11 @@ async fn deleting_a_namespace_of_samples_leaves_nothing_and_warns_nothing() {
     for w in &warns {
         let v: serde_json::Value = serde_json::from_str(w).unwrap_or_default();
         *by_message
-            .entry(format!("{} {}", v["level"], v["fields"]["message"]))
+            .entry(format!(
+                "{} {}",
+                v["level"].as_str().unwrap_or_default(),
+                v["fields"]["message"].as_str().unwrap_or_default()
+            ))
             .or_default() += 1;
     }
     assert!(

@@ -21,56 +21,38 @@
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use kube::Client;
 use nuvolaris_api::sample::Sample;
-use nuvolaris_apiserver::{ApiServer, ServerConfig};
+use nuvolaris_apiserver::ServerConfig;
+use nuvolaris_e2e::operator::{OperatorOpts, OperatorProcess};
+use nuvolaris_e2e::testkit::{self, TestEnv};
 use serde_json::json;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, Command};
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// The shared setup: embedded server (workload simulator on), admin client, kubeconfig.
 struct Env {
-    server: ApiServer,
+    env: TestEnv,
     client: Client,
     kubeconfig: PathBuf,
-    _dir: tempfile::TempDir,
 }
 
 async fn start(install_crd: bool) -> Env {
-    let server = ApiServer::start(ServerConfig {
+    let env = TestEnv::start(ServerConfig {
         simulate_workloads: true,
         ..Default::default()
     })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    server.write_kubeconfig(&kubeconfig).unwrap();
-    let kc = Kubeconfig::from_yaml(&server.kubeconfig_yaml("default")).unwrap();
-    let client = Client::try_from(
-        Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "demo"}})).unwrap();
-    Api::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &ns)
-        .await
-        .unwrap();
+    .await;
+    env.namespace("demo").await;
     let env = Env {
-        server,
-        client,
-        kubeconfig,
-        _dir: dir,
+        client: env.client.clone(),
+        kubeconfig: env.kubeconfig.clone(),
+        env,
     };
     if install_crd {
         crd(&env).await;
@@ -78,58 +60,52 @@ async fn start(install_crd: bool) -> Env {
     env
 }
 
+impl Env {
+    async fn shutdown(self) {
+        self.env.shutdown().await;
+    }
+}
+
 /// Installs every CRD of the operator (the default `run` enables every reconciler).
 async fn crd(env: &Env) {
-    for c in nuvolaris_api::crds() {
-        Api::<CustomResourceDefinition>::all(env.client.clone())
-            .create(&PostParams::default(), &c)
-            .await
-            .unwrap();
-    }
-    let api: Api<Sample> = Api::namespaced(env.client.clone(), "demo");
-    wait_for("CRD served", || async {
-        api.list(&Default::default()).await.is_ok().then_some(())
-    })
-    .await;
+    env.env.install_crds(nuvolaris_api::crds()).await;
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
+/// The operator binary of this crate as a process (the shared `OperatorProcess`).
 struct Operator {
-    child: Child,
+    proc: OperatorProcess,
     port: u16,
-    log: PathBuf,
 }
 
+/// Starts the operator with `extra` arguments, logging to `log`'s folder.
 fn spawn_operator(kubeconfig: &Path, extra: &[&str], log: PathBuf) -> Operator {
-    let port = free_port();
-    let logf = std::fs::File::create(&log).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_nuvolaris-operator"))
-        .arg("run")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .arg("--http-addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(extra)
-        .env("RUST_LOG", "info")
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .stdout(Stdio::null())
-        .stderr(logf)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    Operator { child, port, log }
+    let name = log
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = log.parent().expect("a log folder");
+    let proc = OperatorProcess::spawn(
+        Path::new(env!("CARGO_BIN_EXE_nuvolaris-operator")),
+        kubeconfig,
+        dir,
+        &OperatorOpts {
+            name,
+            extra_args: extra.iter().map(|a| a.to_string()).collect(),
+            env: vec![
+                ("RUST_LOG".into(), "info".into()),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT".into(), String::new()),
+            ],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let port = proc.port();
+    Operator { proc, port }
 }
 
 impl Operator {
     fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.proc.logs()
     }
 }
 
@@ -151,30 +127,16 @@ async fn get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-async fn wait_for<T, F, Fut>(what: &str, mut f: F) -> T
+async fn wait_for<T, F, Fut>(what: &str, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    testkit::wait_for(what, WAIT, f).await
 }
 
-fn sigterm(child: &Child) {
-    let pid = child.id().expect("running");
-    let ok = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(pid.to_string())
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -TERM {pid}");
+fn sigterm(op: &OperatorProcess) {
+    op.sigterm().expect("kill -TERM");
 }
 
 fn sample(name: &str, count: i32) -> Sample {
@@ -261,8 +223,8 @@ async fn binary_health_metrics_lifecycle_and_sigterm() {
 
     // SIGTERM: exits cleanly within 10 s
     let t0 = Instant::now();
-    sigterm(&op.child);
-    let status = tokio::time::timeout(Duration::from_secs(10), op.child.wait())
+    sigterm(&op.proc);
+    let status = tokio::time::timeout(Duration::from_secs(10), op.proc.wait())
         .await
         .unwrap_or_else(|_| panic!("no exit within 10 s after SIGTERM; log:\n{}", op.log()))
         .unwrap();
@@ -273,7 +235,7 @@ async fn binary_health_metrics_lifecycle_and_sigterm() {
         op.log()
     );
     assert!(op.log().contains("shutdown requested"), "{}", op.log());
-    env.server.shutdown().await;
+    env.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -314,11 +276,11 @@ async fn missing_crd_fails_readyz_naming_it() {
         get(port, "/readyz").await.filter(|r| r.0 == 200)
     })
     .await;
-    sigterm(&op.child);
-    let _ = tokio::time::timeout(Duration::from_secs(10), op.child.wait())
+    sigterm(&op.proc);
+    let _ = tokio::time::timeout(Duration::from_secs(10), op.proc.wait())
         .await
         .expect("exit after SIGTERM");
-    env.server.shutdown().await;
+    env.shutdown().await;
 }
 
 async fn leader_status(port: u16) -> Option<i64> {
@@ -381,7 +343,7 @@ async fn leader_election_standby_takes_over() {
     );
 
     // the leader dies without releasing the lease: b takes over after it expires
-    a.child.kill().await.unwrap();
+    a.proc.kill().await.unwrap();
     let t0 = Instant::now();
     wait_for("b leads", || async {
         (leader_status(b.port).await == Some(1)).then_some(())
@@ -398,11 +360,11 @@ async fn leader_election_standby_takes_over() {
         deps.get_opt("two-demo-deploy").await.unwrap()
     })
     .await;
-    sigterm(&b.child);
-    let _ = tokio::time::timeout(Duration::from_secs(10), b.child.wait())
+    sigterm(&b.proc);
+    let _ = tokio::time::timeout(Duration::from_secs(10), b.proc.wait())
         .await
         .expect("b exits after SIGTERM");
-    env.server.shutdown().await;
+    env.shutdown().await;
 }
 
 #[test]
@@ -506,20 +468,44 @@ async fn losing_the_lease_stops_reconciling() {
     );
     let sams: Api<Sample> = Api::namespaced(env.client.clone(), "demo");
     let deps: Api<Deployment> = Api::namespaced(env.client.clone(), "demo");
+    let (_, before) = get(a.port, "/metrics").await.unwrap();
     sams.create(&PostParams::default(), &sample("late", 1))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(
-        deps.get_opt("late-demo-deploy").await.unwrap().is_none(),
+    // b, the holder now, reconciles the Sample; a, which saw the same watch events until it
+    // stepped down, reconciled nothing meanwhile
+    let mut b = spawn_operator(
+        &env.kubeconfig,
+        &[&args[..6], &["b"]].concat(),
+        dir.path().join("b.log"),
+    );
+    wait_for("late-demo-deploy by b", || async {
+        deps.get_opt("late-demo-deploy").await.unwrap()
+    })
+    .await;
+    let (_, after) = get(a.port, "/metrics").await.unwrap();
+    let reconciles = |m: &str| {
+        testkit::metric(
+            m,
+            "controller_runtime_reconcile_total",
+            &[("controller", "sample")],
+        )
+    };
+    assert_eq!(
+        reconciles(&after),
+        reconciles(&before),
         "a reconciled without the lease; log:\n{}",
         a.log()
     );
-    sigterm(&a.child);
-    let _ = tokio::time::timeout(Duration::from_secs(10), a.child.wait())
+    sigterm(&b.proc);
+    let _ = tokio::time::timeout(Duration::from_secs(10), b.proc.wait())
+        .await
+        .expect("b exits after SIGTERM");
+    sigterm(&a.proc);
+    let _ = tokio::time::timeout(Duration::from_secs(10), a.proc.wait())
         .await
         .expect("a exits after SIGTERM");
-    env.server.shutdown().await;
+    env.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -556,15 +542,24 @@ async fn namespace_flag_limits_the_watch() {
         deps.get_opt("near-demo-deploy").await.unwrap()
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // both Samples existed before the operator's first reconcile; once it is idle, a watched
+    // "far" would have been reconciled too
+    wait_for("the operator idle", || async {
+        let (_, m) = get(port, "/metrics").await?;
+        let c = [("controller", "sample")];
+        let done = testkit::metric(&m, "controller_runtime_reconcile_total", &c);
+        let active = testkit::metric(&m, "controller_runtime_active_workers", &c);
+        (done >= 1.0 && active == 0.0).then_some(())
+    })
+    .await;
     let far: Api<Deployment> = Api::namespaced(env.client.clone(), "elsewhere");
     assert!(
         far.get_opt("far-demo-deploy").await.unwrap().is_none(),
         "a Sample outside --namespace was reconciled"
     );
-    sigterm(&op.child);
-    let _ = tokio::time::timeout(Duration::from_secs(10), op.child.wait())
+    sigterm(&op.proc);
+    let _ = tokio::time::timeout(Duration::from_secs(10), op.proc.wait())
         .await
         .expect("exit after SIGTERM");
-    env.server.shutdown().await;
+    env.shutdown().await;
 }

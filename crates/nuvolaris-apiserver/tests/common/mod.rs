@@ -181,6 +181,11 @@ fn rand_u32() -> u32 {
     (n ^ (std::process::id() << 8)).wrapping_add(c.wrapping_mul(0x9E37_79B9))
 }
 
+/// Starts an embedded server (for tests that need the server itself: its URL, tokens, audit).
+pub async fn embedded(cfg: ServerConfig) -> ApiServer {
+    ApiServer::start(cfg).await.expect("server starts")
+}
+
 /// Starts the target: a real cluster if `NUVOLARIS_CONFORMANCE_KUBECONFIG` is set, else an embedded server.
 pub async fn target() -> Target {
     target_with(ServerConfig::default()).await
@@ -198,7 +203,7 @@ pub async fn target_with(cfg: ServerConfig) -> Target {
             server: None,
         };
     }
-    let server = ApiServer::start(cfg).await.expect("server starts");
+    let server = embedded(cfg).await;
     let kc = Kubeconfig::from_yaml(&server.kubeconfig_yaml("default")).expect("kubeconfig parses");
     let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
         .await

@@ -21,7 +21,7 @@
 use super::Done;
 use crate::backend::Backend;
 use crate::kube_util as ku;
-use crate::kube_util::retry;
+use crate::kube_util::{retry, wait_for};
 use crate::operator::{OperatorOpts, OperatorProcess};
 use crate::{ensure, Error, Result};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
@@ -170,4 +170,30 @@ pub(super) fn ar(group: &str, kind: &str, plural: &str) -> ApiResource {
 
 pub(super) fn secs(d: Option<Duration>) -> f64 {
     d.map(|d| d.as_secs_f64()).unwrap_or(f64::NAN)
+}
+
+/// `(finished reconciles, reconciles in flight)` of the Sample controller, from the operator's
+/// `/metrics`.
+pub(super) async fn sample_reconciles(p: &OperatorProcess) -> Result<(f64, f64)> {
+    let (code, text) = p.http_get("/metrics").await?;
+    ensure!(code == 200, "/metrics of {} answered {code}", p.name);
+    let c = [("controller", "sample")];
+    Ok((
+        crate::testkit::metric(&text, "controller_runtime_reconcile_total", &c),
+        crate::testkit::metric(&text, "controller_runtime_active_workers", &c),
+    ))
+}
+
+/// Waits until more than `after` Sample reconciles finished and none is in flight: whatever
+/// those reconciles wrote has landed.
+pub(super) async fn wait_reconciled_after(p: &OperatorProcess, after: f64) -> Result<()> {
+    wait_for(
+        "a finished reconcile and an idle controller",
+        T_READY,
+        || async {
+            let (done, active) = sample_reconciles(p).await.ok()?;
+            (done > after && active == 0.0).then_some(())
+        },
+    )
+    .await
 }
