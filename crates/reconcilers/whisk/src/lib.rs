@@ -22,13 +22,20 @@
 //! * [`couchdb_init`]: the idempotent CouchDB preparation run by the `couchdb-init` Job.
 //! * [`secrets`]: credentials taken from the spec or generated once and kept.
 
+pub mod act;
 pub mod components;
 pub mod couchdb_init;
 pub mod error;
+pub mod observe;
 pub mod overlay;
+pub mod placement;
+pub mod plan;
 pub mod render;
+pub mod requeue;
 pub mod resolve;
+pub mod retention;
 pub mod secrets;
+pub mod services;
 pub mod settings;
 
 pub use error::{Error, Result};
