@@ -324,3 +324,298 @@ pub fn fingerprint(states: &BTreeMap<Component, State>) -> u64 {
     format!("{states:?}").hash(&mut h);
     h.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::endpoint::{MIDDLEWARE, ROUTE};
+    use crate::render::DEFAULT_RUNTIMES_JSON;
+    use rstest::rstest;
+
+    const MINIMAL: &str = include_str!("../testdata/whisk-minimal.yaml");
+
+    fn whisk(patch: Value) -> Whisk {
+        let mut doc: Value = nuvolaris_kustomize::yaml::parse_documents(MINIMAL, "minimal")
+            .unwrap()
+            .remove(0);
+        json_patch::merge(&mut doc["spec"], &patch);
+        let mut w: Whisk = serde_json::from_value(doc).unwrap();
+        w.metadata.uid = Some("uid-1".into());
+        w
+    }
+
+    fn sts(name: &str, ready: bool) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
+               "spec": {"replicas": 1}, "status": {"readyReplicas": if ready { 1 } else { 0 }}})
+    }
+
+    /// A live Job as the plan would apply it, with `status` and optional foreign metadata.
+    fn job(w: &Whisk, name: &str, status: Value, owned: bool) -> Value {
+        let obs = observed(vec![]);
+        let (sec, _) = secrets::resolve_with(&w.spec, &BTreeMap::new(), &Generate::Placeholder);
+        let op = OperatorConfig::default();
+        let objs = render(&RenderInput {
+            whisk: w,
+            secrets: &sec,
+            facts: &obs.facts,
+            operator: &op,
+            runtimes_json: DEFAULT_RUNTIMES_JSON,
+        })
+        .unwrap();
+        let mut j = objs
+            .into_iter()
+            .find(|o| o["kind"] == "Job" && o["metadata"]["name"] == name)
+            .unwrap();
+        j["status"] = status;
+        if owned {
+            j["metadata"]["labels"][nuvolaris_runtime::applier::PART_OF_LABEL] =
+                json!(Owner::of(w).applyset_id());
+        } else {
+            j["metadata"]["ownerReferences"] = json!([{"apiVersion": "batch/v1", "kind": "CronJob",
+                "name": "someone", "uid": "other", "controller": true}]);
+        }
+        j
+    }
+
+    fn complete() -> Value {
+        json!({"conditions": [{"type": "Complete", "status": "True"}], "succeeded": 1})
+    }
+
+    fn failed() -> Value {
+        json!({"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                               "message": "Job has reached the specified backoff limit"}]})
+    }
+
+    fn observed(live: Vec<Value>) -> Observed {
+        Observed {
+            runtimes_json: DEFAULT_RUNTIMES_JSON.to_string(),
+            config: Some(BTreeMap::new()),
+            live: Live::from_objects(live),
+            ..Default::default()
+        }
+    }
+
+    fn run(w: &Whisk, obs: &Observed) -> Plan {
+        plan(
+            w,
+            &Owner::of(w),
+            &OperatorConfig::default(),
+            &Generate::Placeholder,
+            obs,
+        )
+        .unwrap()
+    }
+
+    fn applied(p: &Plan) -> Vec<String> {
+        p.apply
+            .iter()
+            .chain(&p.optional)
+            .map(|o| {
+                format!(
+                    "{}/{}",
+                    o["kind"].as_str().unwrap(),
+                    o["metadata"]["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    fn reason(p: &Plan, c: Component) -> &'static str {
+        match &p.states[&c] {
+            State::Disabled => "Disabled",
+            State::Ready => "Ready",
+            State::Progressing(r, _) | State::Waiting(r, _) | State::Failed(r, _) => r,
+        }
+    }
+
+    #[test]
+    fn a_fresh_namespace_gets_couchdb_first_and_polls() {
+        let w = whisk(json!({}));
+        let p = run(&w, &observed(vec![]));
+        let a = applied(&p);
+        assert!(a.contains(&"StatefulSet/couchdb".to_string()), "{a:?}");
+        assert!(a.contains(&"Job/preload-runtimes".to_string()), "{a:?}");
+        assert!(
+            !a.iter().any(|x| x == "Job/couchdb-init"
+                || x == "StatefulSet/controller"
+                || x.starts_with("Ingress/")),
+            "{a:?}"
+        );
+        assert_eq!(reason(&p, Component::CouchdbInit), "Waiting");
+        assert_eq!(reason(&p, Component::Openwhisk), "Waiting");
+        assert_eq!(p.wake, Wake::Poll);
+        assert!(
+            p.annotations.is_empty(),
+            "nothing annotated before the endpoint"
+        );
+    }
+
+    #[rstest]
+    #[case::couchdb_ready(false, &["Job/couchdb-init"], &["StatefulSet/controller"])]
+    #[case::init_complete(true, &["StatefulSet/controller", "Ingress/apihost"], &[])]
+    fn components_follow_their_dependencies(
+        #[case] init_complete: bool,
+        #[case] want: &[&str],
+        #[case] not: &[&str],
+    ) {
+        let w = whisk(json!({}));
+        let mut live = vec![sts("couchdb", true)];
+        if init_complete {
+            live.push(job(&w, "couchdb-init", complete(), true));
+        }
+        let p = run(&w, &observed(live));
+        let a = applied(&p);
+        for x in want {
+            assert!(a.contains(&x.to_string()), "{x} missing from {a:?}");
+        }
+        for x in not {
+            assert!(!a.contains(&x.to_string()), "{x} in {a:?}");
+        }
+    }
+
+    #[test]
+    fn the_endpoint_annotates_cm_config_and_removes_it_when_off() {
+        let w = whisk(json!({}));
+        let live = vec![
+            sts("couchdb", true),
+            job(&w, "couchdb-init", complete(), true),
+        ];
+        let p = run(&w, &observed(live.clone()));
+        assert_eq!(
+            p.annotations,
+            [(
+                APIHOST_ANNOTATION.to_string(),
+                Some("http://localhost:3233".to_string())
+            )]
+            .into()
+        );
+        let mut obs = observed(live);
+        obs.config = Some(
+            [(
+                APIHOST_ANNOTATION.to_string(),
+                "http://localhost:3233".to_string(),
+            )]
+            .into(),
+        );
+        assert!(
+            run(&w, &obs).annotations.is_empty(),
+            "steady state: no patch"
+        );
+        let off = whisk(json!({"components": {"openwhisk": false}}));
+        assert_eq!(
+            run(&off, &obs).annotations,
+            [(APIHOST_ANNOTATION.to_string(), None)].into()
+        );
+    }
+
+    #[test]
+    fn a_second_whisk_in_the_namespace_plans_nothing() {
+        let w = whisk(json!({}));
+        let obs = Observed {
+            holder: Some("first".into()),
+            ..observed(vec![sts("couchdb", true)])
+        };
+        let p = run(&w, &obs);
+        assert!(p.conflict.as_deref().unwrap().contains("Whisk first"));
+        assert!(p.apply.is_empty() && p.deletes.is_empty() && p.annotations.is_empty());
+        assert!(p.store_secret.is_none());
+    }
+
+    #[rstest]
+    #[case::ours(true, 1, 0, "Recreating")]
+    #[case::foreign(false, 0, 1, "Conflict")]
+    fn a_changed_job_is_recreated_only_when_ours(
+        #[case] owned: bool,
+        #[case] deletes: usize,
+        #[case] conflicts: usize,
+        #[case] want: &str,
+    ) {
+        let w = whisk(json!({}));
+        let mut old = job(&w, "couchdb-init", complete(), owned);
+        old["spec"]["template"]["spec"]["containers"][0]["image"] = json!("old-image");
+        let p = run(&w, &observed(vec![sts("couchdb", true), old]));
+        assert_eq!(p.deletes.len(), deletes);
+        assert_eq!(p.conflicts.len(), conflicts);
+        assert_eq!(reason(&p, Component::CouchdbInit), want);
+        assert!(!applied(&p).contains(&"Job/couchdb-init".to_string()));
+        // the controller waits for the init job again
+        assert!(!applied(&p).contains(&"StatefulSet/controller".to_string()));
+    }
+
+    #[test]
+    fn a_job_failed_for_good_is_terminal_not_polled() {
+        let w = whisk(json!({}));
+        let live = vec![
+            sts("couchdb", true),
+            job(&w, "couchdb-init", failed(), true),
+            job(&w, "preload-runtimes", complete(), true),
+        ];
+        let p = run(&w, &observed(live));
+        match &p.states[&Component::CouchdbInit] {
+            State::Failed("JobFailed", m) => assert!(m.contains("backoff limit"), "{m}"),
+            s => panic!("{s:?}"),
+        }
+        assert_eq!(reason(&p, Component::Openwhisk), "DependencyNotReady");
+        assert_eq!(
+            p.wake,
+            Wake::OnChange,
+            "no requeue: the Job's watch event wakes it"
+        );
+    }
+
+    #[rstest]
+    #[case::k3s_served("k3s", true, &["Middleware/nuvolaris-apihost-api-ingress-add-prefix", "Ingress/apihost"], "Ready")]
+    #[case::k3s_missing("k3s", false, &["Ingress/apihost"], "MissingCRD")]
+    #[case::openshift_served("openshift", true, &["Route/apihost", "Route/apihost-my", "Route/apihost-info"], "Ready")]
+    #[case::openshift_missing("openshift", false, &[], "MissingCRD")]
+    fn optional_kinds_are_applied_only_when_served(
+        #[case] kube: &str,
+        #[case] served: bool,
+        #[case] want: &[&str],
+        #[case] endpoint: &str,
+    ) {
+        let w = whisk(json!({"nuvolaris": {"kube": kube, "apihost": "api.example.org"}}));
+        let mut obs = observed(vec![
+            sts("couchdb", true),
+            job(&w, "couchdb-init", complete(), true),
+        ]);
+        if served {
+            obs.served = Served::of(&[MIDDLEWARE, ROUTE]);
+        }
+        let p = run(&w, &obs);
+        let a = applied(&p);
+        for x in want {
+            assert!(a.contains(&x.to_string()), "{x} missing from {a:?}");
+        }
+        if kube == "openshift" {
+            assert!(!a.iter().any(|x| x.starts_with("Ingress/")), "{a:?}");
+        }
+        if !served {
+            assert!(p.optional.is_empty());
+        }
+        assert_eq!(reason(&p, Component::Endpoint), endpoint);
+    }
+
+    #[test]
+    fn generated_credentials_are_stored_once() {
+        let w = whisk(json!({"couchdb": {"controller": {"password": null}}}));
+        let p = run(&w, &observed(vec![]));
+        let s = p.store_secret.expect("the generated password is stored");
+        assert_eq!(s["metadata"]["name"], "controller-whisk-generated");
+        assert!(s["metadata"].get("ownerReferences").is_none());
+        let stored: BTreeMap<String, String> = s["data"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                let b = base64::engine::general_purpose::STANDARD
+                    .decode(v.as_str().unwrap())
+                    .unwrap();
+                (k.clone(), String::from_utf8(b).unwrap())
+            })
+            .collect();
+        let mut obs = observed(vec![]);
+        obs.stored = Some(stored);
+        assert!(run(&w, &obs).store_secret.is_none());
+    }
+}
