@@ -37,6 +37,7 @@ pub mod rbac;
 pub mod reconciler;
 pub mod registry;
 pub mod supervisor;
+pub mod wake;
 
 pub use applier::{Action, Applier, ApplyReport, ObjectResult, Owner, Prune, FIELD_MANAGER};
 pub use context::Ctx;
@@ -49,3 +50,4 @@ pub use owned::DeleteOutcome;
 pub use reconciler::{kinds, ChildKind, Outcome, Reconciler};
 pub use registry::{register, Registration};
 pub use supervisor::LeaderConfig;
+pub use wake::Wakeup;

@@ -26,6 +26,7 @@ pub mod act;
 pub mod components;
 pub mod couchdb_init;
 pub mod error;
+pub mod lb_watch;
 pub mod observe;
 pub mod overlay;
 pub mod placement;

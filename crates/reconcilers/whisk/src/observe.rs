@@ -22,9 +22,11 @@
 //! Requests: the Whisks of the namespace (one Whisk per namespace), the generated-credentials
 //! Secret, the nodes (only with `kube: auto`), the ingress load-balancer Service (only with an
 //! automatic api host off kind), `cm/openwhisk-runtimes`, `cm/config`, the StatefulSets and the
-//! Jobs of the namespace, and discovery of the optional kinds (cached).
+//! Jobs of the namespace, and discovery of the optional kinds (cached). The load-balancer
+//! Service is also watched from then on ([`LbWatch`]).
 
 use crate::components::Live;
+use crate::lb_watch::LbWatch;
 use crate::plan::Observed;
 use crate::render::DEFAULT_RUNTIMES_JSON;
 use crate::secrets::generated_secret_name;
@@ -75,7 +77,7 @@ pub async fn namespace_holder(w: &Whisk, ctx: &Ctx) -> Result<Option<String>, Er
 }
 
 /// Kube flavour (when `auto`) and the ingress load-balancer address; best effort.
-pub async fn facts(w: &Whisk, ctx: &Ctx) -> ClusterFacts {
+pub async fn facts(w: &Whisk, ctx: &Ctx, lb: &LbWatch) -> ClusterFacts {
     let n = w.spec.nuvolaris_or_default();
     let auto = |v: &Option<String>| v.as_deref().is_none_or(|s| s.is_empty() || s == "auto");
     let mut facts = ClusterFacts::default();
@@ -92,6 +94,7 @@ pub async fn facts(w: &Whisk, ctx: &Ctx) -> ClusterFacts {
     };
     if auto(&n.apihost) && kube.as_deref() != Some("kind") {
         let (ns, svc) = lb_service(n.ingresslb.as_deref(), kube.as_deref());
+        lb.ensure(&ctx.client, &ns, &svc);
         let api: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
         if let Ok(Some(s)) = api.get_opt(&svc).await {
             let first = s
@@ -177,7 +180,12 @@ fn with_kind(mut v: Value, kind: &str, api_version: &str) -> Value {
 }
 
 /// Reads everything the plan of `w` needs.
-pub async fn observe(w: &Whisk, ctx: &Ctx, optional: &OptionalKinds) -> Result<Observed, Error> {
+pub async fn observe(
+    w: &Whisk,
+    ctx: &Ctx,
+    optional: &OptionalKinds,
+    lb: &LbWatch,
+) -> Result<Observed, Error> {
     let ns = w.namespace().unwrap_or_else(|| "default".into());
     if let Some(h) = namespace_holder(w, ctx).await? {
         return Ok(Observed {
@@ -198,7 +206,7 @@ pub async fn observe(w: &Whisk, ctx: &Ctx, optional: &OptionalKinds) -> Result<O
                 .filter_map(|(k, v)| String::from_utf8(v.0).ok().map(|s| (k, s)))
                 .collect::<BTreeMap<_, _>>()
         });
-    let facts = facts(w, ctx).await;
+    let facts = facts(w, ctx, lb).await;
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ns);
     let runtimes_json = match cms.get_opt("openwhisk-runtimes").await {
         Ok(Some(cm)) => cm

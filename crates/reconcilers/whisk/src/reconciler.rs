@@ -32,6 +32,7 @@
 use crate::act::{act, prune_optional};
 use crate::components::endpoint::{MIDDLEWARE, ROUTE};
 use crate::components::Component;
+use crate::lb_watch::LbWatch;
 use crate::observe::{namespace_holder, observe};
 use crate::plan::{fingerprint, plan, APIHOST_ANNOTATION};
 use crate::render::{render, DEFAULT_RUNTIMES_JSON};
@@ -77,6 +78,8 @@ pub struct WhiskReconciler {
     pub optional: Arc<OptionalKinds>,
     /// Per-Whisk requeue backoff while progressing.
     pub backoff: Arc<Backoff>,
+    /// Watches on the ingress load-balancer Services.
+    pub lb: Arc<LbWatch>,
 }
 
 impl Default for WhiskReconciler {
@@ -86,6 +89,7 @@ impl Default for WhiskReconciler {
             render_seed: None,
             optional: Arc::new(OptionalKinds::new(OPTIONAL_KINDS.to_vec(), DEFAULT_REFRESH)),
             backoff: Arc::new(Backoff::default()),
+            lb: Arc::new(LbWatch::default()),
         }
     }
 }
@@ -215,6 +219,10 @@ impl Reconciler for WhiskReconciler {
         rules
     }
 
+    fn wakeup(&self) -> Option<nuvolaris_runtime::Wakeup> {
+        Some(self.lb.wakeup())
+    }
+
     fn validate(&self, obj: &Whisk) -> Result<(), String> {
         validate_whisk(obj)
     }
@@ -235,7 +243,7 @@ impl Reconciler for WhiskReconciler {
         let w = &*obj;
         let ns = w.namespace().unwrap_or_else(|| "default".into());
         let owner = Owner::of(w);
-        let obs = observe(w, ctx, &self.optional).await?;
+        let obs = observe(w, ctx, &self.optional, &self.lb).await?;
         let plan = plan(w, &owner, &self.operator, &Generate::Random, &obs).map_err(to_runtime)?;
         if let Some(msg) = &plan.conflict {
             let was = w

@@ -1141,3 +1141,113 @@ async fn volumes_keep_their_credentials_after_the_whisk_is_deleted() {
     );
     stop(env).await;
 }
+
+/// The ingress load balancer is watched, not polled: with polling pushed beyond the test's
+/// timeouts (backoff 60 s), the address arriving on the Service still reaches the Whisk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_balancer_address_arrives_by_watch() {
+    let policy = nuvolaris_reconciler_whisk::requeue::Policy {
+        min: Duration::from_secs(60),
+        max: Duration::from_secs(60),
+    };
+    let env = setup_with(
+        true,
+        Some(NS),
+        WhiskReconciler::default().with_backoff(policy),
+    )
+    .await;
+    let c = &env.client;
+    let lbs: Api<Service> = Api::namespaced(c.clone(), "ingress-nginx");
+    lbs.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "ingress-nginx-controller"},
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut doc = minimal_whisk();
+    doc["spec"]["nuvolaris"]["kube"] = json!("generic");
+    let whisks: Api<Whisk> = Api::namespaced(c.clone(), NS);
+    whisks
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(doc).unwrap(),
+        )
+        .await
+        .unwrap();
+    let w = wait_for(
+        "waiting for the load balancer",
+        Duration::from_secs(30),
+        || async {
+            let w = whisks.get("controller").await.ok()?;
+            let ow = condition(&w, "OpenWhiskReady")?;
+            let ep = condition(&w, "EndpointReady")?;
+            (ow.0 == "True" && ep.1 == "WaitingForLoadBalancer").then_some(w)
+        },
+    )
+    .await;
+    assert_eq!(condition(&w, "Ready").unwrap().0, "False");
+    assert_eq!(apihost_annotation(c).await, None);
+    let lb = json!({"status": {"loadBalancer": {"ingress": [{"ip": "10.9.8.7"}]}}});
+    lbs.patch_status(
+        "ingress-nginx-controller",
+        &PatchParams::default(),
+        &Patch::Merge(&lb),
+    )
+    .await
+    .unwrap();
+    wait_for(
+        "apihost from the watched Service",
+        Duration::from_secs(20),
+        || async {
+            (apihost_annotation(c).await.as_deref() == Some("http://10.9.8.7.nip.io")).then_some(())
+        },
+    )
+    .await;
+    wait_for("Ready", Duration::from_secs(20), || async {
+        let w = whisks.get("controller").await.ok()?;
+        (condition(&w, "Ready")?.0 == "True").then_some(())
+    })
+    .await;
+    stop(env).await;
+}
+
+/// The watch behind the test above, on its own: the Service getting an address wakes the
+/// controller's resources (the signal the runtime feeds to `reconcile_all_on`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_balancer_address_wakes_the_whisks() {
+    use futures::StreamExt;
+    let server = ApiServer::start(ServerConfig::default()).await.unwrap();
+    let c = client(&server).await;
+    let nss: Api<Namespace> = Api::all(c.clone());
+    nss.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "ingress-nginx"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let lbs: Api<Service> = Api::namespaced(c.clone(), "ingress-nginx");
+    lbs.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "ingress-nginx-controller"},
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let watch = nuvolaris_reconciler_whisk::lb_watch::LbWatch::default();
+    let mut woken = Box::pin(watch.wakeup().stream());
+    watch.ensure(&c, "ingress-nginx", "ingress-nginx-controller");
+    let lb = json!({"status": {"loadBalancer": {"ingress": [{"ip": "10.9.8.7"}]}}});
+    lbs.patch_status(
+        "ingress-nginx-controller",
+        &PatchParams::default(),
+        &Patch::Merge(&lb),
+    )
+    .await
+    .unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(20), woken.next()).await;
+    assert_eq!(got.expect("woken by the address"), Some(()));
+    server.shutdown().await;
+}
