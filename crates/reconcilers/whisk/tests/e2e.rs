@@ -592,6 +592,7 @@ struct Env {
     client: Client,
     recorded: Recorded,
     metrics: Arc<Metrics>,
+    health: Health,
     stop: tokio::sync::watch::Sender<bool>,
     ctl: tokio::task::JoinHandle<()>,
 }
@@ -628,10 +629,16 @@ async fn setup_with(simulate: bool, namespace: Option<&str>, reconciler: WhiskRe
     apply_folder(&client, &prereq.canonicalize().unwrap()).await;
     let (op_client, recorded) = recording_client(&server).await;
     let metrics = Arc::new(Metrics::new());
+    let health = Health::new();
+    // as the operator does before starting the controller (its /readyz depends on these)
+    health.checked(
+        "whisk",
+        nuvolaris_runtime::controller::startup_checks(&reconciler, &op_client, namespace).await,
+    );
     let shared = Shared {
         client: op_client.clone(),
         metrics: metrics.clone(),
-        health: Health::new(),
+        health: health.clone(),
         recorder: kube::runtime::events::Recorder::new(
             op_client.clone(),
             "nuvolaris-operator".into(),
@@ -653,6 +660,7 @@ async fn setup_with(simulate: bool, namespace: Option<&str>, reconciler: WhiskRe
         client,
         recorded,
         metrics,
+        health,
         stop,
         ctl,
     }
@@ -1250,4 +1258,146 @@ async fn a_load_balancer_address_wakes_the_whisks() {
     let got = tokio::time::timeout(Duration::from_secs(20), woken.next()).await;
     assert_eq!(got.expect("woken by the address"), Some(()));
     server.shutdown().await;
+}
+
+/// k3s: a Traefik Middleware per endpoint Ingress, applied because the CRD is served, pruned when
+/// the endpoint goes; openshift without the Route CRD: the endpoint is `error`/`MissingCRD`, no
+/// Ingresses, and the operator stays ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn middlewares_follow_their_crd_and_a_missing_route_crd_is_reported() {
+    let env = setup().await;
+    let c = &env.client;
+    let crds: Api<CustomResourceDefinition> = Api::all(c.clone());
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "middlewares.traefik.containo.us"},
+        "spec": {"group": "traefik.containo.us", "scope": "Namespaced",
+            "names": {"kind": "Middleware", "plural": "middlewares", "singular": "middleware", "listKind": "MiddlewareList"},
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}});
+    crds.create(
+        &PostParams::default(),
+        &serde_json::from_value(crd).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mw_ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("traefik.containo.us", "v1alpha1", "Middleware"),
+        "middlewares",
+    );
+    let mws: Api<DynamicObject> = Api::namespaced_with(c.clone(), NS, &mw_ar);
+    let count = || async {
+        mws.list(&ListParams::default())
+            .await
+            .ok()
+            .map(|l| l.items.len())
+    };
+    let whisks: Api<Whisk> = Api::namespaced(c.clone(), NS);
+    let ings: Api<Ingress> = Api::namespaced(c.clone(), NS);
+    let mut doc = minimal_whisk();
+    doc["spec"]["nuvolaris"]["kube"] = json!("k3s");
+    doc["spec"]["nuvolaris"]["apihost"] = json!("api.example.org");
+    whisks
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(doc).unwrap(),
+        )
+        .await
+        .unwrap();
+    wait_for(
+        "Ready with Middlewares",
+        Duration::from_secs(60),
+        || async {
+            let w = whisks.get("controller").await.ok()?;
+            (condition(&w, "Ready")?.0 == "True" && count().await? == 4).then_some(())
+        },
+    )
+    .await;
+    let ing = ings.get("apihost").await.unwrap();
+    assert_eq!(
+        ing.annotations()
+            .get("traefik.ingress.kubernetes.io/router.middlewares")
+            .map(String::as_str),
+        Some("nuvolaris-nuvolaris-apihost-api-ingress-add-prefix@kubernetescrd")
+    );
+
+    // the endpoint off: its Middlewares go with its Ingresses
+    let off = json!({"spec": {"components": {"openwhisk": false}}});
+    whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&off))
+        .await
+        .unwrap();
+    wait_for("Middlewares pruned", Duration::from_secs(30), || async {
+        (count().await? == 0).then_some(())
+    })
+    .await;
+    let on = json!({"spec": {"components": {"openwhisk": true}}});
+    whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&on))
+        .await
+        .unwrap();
+    wait_for("Middlewares back", Duration::from_secs(30), || async {
+        (count().await? == 4).then_some(())
+    })
+    .await;
+
+    // openshift, whose Route CRD this cluster lacks
+    let os = json!({"spec": {"nuvolaris": {"kube": "openshift"}}});
+    whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&os))
+        .await
+        .unwrap();
+    let w = wait_for("MissingCRD", Duration::from_secs(30), || async {
+        let w = whisks.get("controller").await.ok()?;
+        (condition(&w, "EndpointReady")?.1 == "MissingCRD").then_some(w)
+    })
+    .await;
+    assert_eq!(
+        w.status
+            .unwrap()
+            .whisk_create
+            .get("endpoint")
+            .map(String::as_str),
+        Some("error")
+    );
+    wait_for(
+        "no Ingresses, no Middlewares on openshift",
+        Duration::from_secs(30),
+        || async {
+            let none = ings
+                .list(&ListParams::default())
+                .await
+                .ok()?
+                .items
+                .is_empty()
+                && count().await? == 0;
+            none.then_some(())
+        },
+    )
+    .await;
+    assert!(env.health.ready().is_ok(), "{:?}", env.health.ready());
+
+    // deleting the Whisk removes what it applied of the optional kinds too
+    let k3s = json!({"spec": {"nuvolaris": {"kube": "k3s"}}});
+    whisks
+        .patch("controller", &PatchParams::default(), &Patch::Merge(&k3s))
+        .await
+        .unwrap();
+    wait_for("Middlewares again", Duration::from_secs(30), || async {
+        (count().await? == 4).then_some(())
+    })
+    .await;
+    whisks
+        .delete("controller", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_for(
+        "Middlewares deleted with the Whisk",
+        Duration::from_secs(30),
+        || async {
+            let gone = whisks.get_opt("controller").await.ok()?.is_none() && count().await? == 0;
+            gone.then_some(())
+        },
+    )
+    .await;
+    stop(env).await;
 }
