@@ -265,8 +265,7 @@ pub fn plan(
         }
         let optional = (spec.optional_objects)(&settings);
         for o in optional {
-            let served = obs.served.has(&kind_of(&o));
-            if served {
+            if kind_of(&o).is_some_and(|k| obs.served.has(&k)) {
                 p.optional.push(o);
             }
         }
@@ -306,15 +305,14 @@ pub fn plan(
     Ok(p)
 }
 
-/// The [`ChildKind`] of an optional object (from its apiVersion and kind).
-pub fn kind_of(o: &Value) -> ChildKind {
+/// The optional [`ChildKind`] of an object (from its apiVersion and kind), if it is one.
+pub fn kind_of(o: &Value) -> Option<ChildKind> {
     let av = o["apiVersion"].as_str().unwrap_or_default();
     let k = o["kind"].as_str().unwrap_or_default();
     crate::reconciler::OPTIONAL_KINDS
         .iter()
         .find(|c| c.api_version() == av && c.kind == k)
         .cloned()
-        .unwrap_or(ChildKind::namespaced("", "", "", ""))
 }
 
 /// A fingerprint of the component states (progress restarts the backoff).

@@ -34,7 +34,7 @@ use crate::components::endpoint::{MIDDLEWARE, ROUTE};
 use crate::components::Component;
 use crate::lb_watch::LbWatch;
 use crate::observe::{namespace_holder, observe};
-use crate::plan::{fingerprint, plan, APIHOST_ANNOTATION};
+use crate::plan::{fingerprint, plan};
 use crate::render::{render, DEFAULT_RUNTIMES_JSON};
 use crate::requeue::{Backoff, Policy, Wake};
 use crate::resolve::{RenderInput, Settings};
@@ -59,7 +59,7 @@ use std::sync::Arc;
 
 pub use crate::components::{job_state, sts_ready, JobState};
 pub use crate::observe::detect_kube;
-pub use crate::plan::APIHOST_ANNOTATION as APIHOST;
+pub use crate::plan::APIHOST_ANNOTATION;
 
 /// Field manager of the writes this reconciler makes outside the applier (`cm/config`).
 pub const FIELD_MANAGER: &str = "nuvolaris-operator-whisk";
@@ -259,6 +259,21 @@ impl Reconciler for WhiskReconciler {
             return Outcome::with_status(&status::namespace_conflict(w, msg, now()));
         }
         let report = act(&plan, ctx, &owner, &ns, &self.optional).await?;
+        // conflicts the plan found (the runtime reports its own): a Warning Event on transition
+        let degraded = w
+            .status
+            .as_ref()
+            .and_then(|s| conditions::find(&s.conditions, conditions::DEGRADED))
+            .map(|c| (c.reason.clone(), c.message.clone()));
+        for m in &plan.conflicts {
+            let known = degraded
+                .as_ref()
+                .is_some_and(|(r, msg)| r == "Conflict" && msg.contains(m.as_str()));
+            if !known {
+                ctx.event(&owner, EventType::Warning, "Conflict", m.clone())
+                    .await;
+            }
+        }
         let mut states = plan.states.clone();
         if let Some(m) = report.missing_crd.first() {
             states.insert(Component::Endpoint, State::Failed("MissingCRD", m.clone()));

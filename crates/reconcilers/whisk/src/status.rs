@@ -446,4 +446,70 @@ mod tests {
         );
         assert_eq!(first, second);
     }
+
+    #[test]
+    fn conflicts_make_the_whisk_degraded() {
+        let (st, ready) = compute_with(
+            &whisk(serde_json::json!({})),
+            &all(State::Ready),
+            false,
+            &["job couchdb-init needs recreating but is not ours".to_string()],
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(!ready);
+        let r = conditions::find(&st.conditions, "Ready").unwrap();
+        assert_eq!(
+            (r.status.as_str(), r.reason.as_str()),
+            ("False", "Conflict")
+        );
+        let d = conditions::find(&st.conditions, "Degraded").unwrap();
+        assert_eq!((d.status.as_str(), d.reason.as_str()), ("True", "Conflict"));
+        let (st, _) = compute(
+            &whisk(serde_json::json!({})),
+            &all(State::Ready),
+            false,
+            Timestamp::UNIX_EPOCH,
+        );
+        let d = conditions::find(&st.conditions, "Degraded").unwrap();
+        assert_eq!(
+            (d.status.as_str(), d.reason.as_str()),
+            ("False", "AsExpected")
+        );
+    }
+
+    #[test]
+    fn a_second_whisk_keeps_its_keys_and_reports_conflict() {
+        let w = whisk(serde_json::json!({}));
+        let st = namespace_conflict(&w, "Whisk first already runs", Timestamp::UNIX_EPOCH);
+        let r = conditions::find(&st.conditions, "Ready").unwrap();
+        assert_eq!(
+            (r.status.as_str(), r.reason.as_str()),
+            ("False", "Conflict")
+        );
+        assert!(st.whisk_create.is_empty());
+        assert_eq!(st.observed_generation, Some(3));
+    }
+
+    #[test]
+    fn waiting_components_hold_ready_back_with_their_reason() {
+        let mut s = all(State::Ready);
+        s.insert(
+            Component::Endpoint,
+            State::Waiting("WaitingForLoadBalancer", "no address".into()),
+        );
+        let (st, ready) = compute(
+            &whisk(serde_json::json!({})),
+            &s,
+            false,
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(!ready);
+        assert_eq!(st.whisk_create["endpoint"], "?");
+        assert_eq!(
+            conditions::find(&st.conditions, "EndpointReady")
+                .unwrap()
+                .reason,
+            "WaitingForLoadBalancer"
+        );
+    }
 }

@@ -1401,3 +1401,59 @@ async fn middlewares_follow_their_crd_and_a_missing_route_crd_is_reported() {
     .await;
     stop(env).await;
 }
+
+/// A Job of the same name that is not the Whisk's is never deleted, even when the Whisk would
+/// recreate it: the Whisk reports `Degraded=Conflict` and publishes a Warning Event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_job_is_never_deleted() {
+    let env = setup().await;
+    let c = &env.client;
+    let jobs: Api<Job> = Api::namespaced(c.clone(), NS);
+    let foreign = json!({"metadata": {"name": "couchdb-init"},
+        "spec": {"template": {"spec": {"restartPolicy": "Never",
+            "containers": [{"name": "other", "image": "busybox"}]}}}});
+    let created = jobs
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(foreign).unwrap(),
+        )
+        .await
+        .unwrap();
+    let whisks: Api<Whisk> = Api::namespaced(c.clone(), NS);
+    whisks
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(minimal_whisk()).unwrap(),
+        )
+        .await
+        .unwrap();
+    let (_, _, message) = wait_for("Degraded=Conflict", Duration::from_secs(60), || async {
+        let w = whisks.get("controller").await.ok()?;
+        condition(&w, "Degraded").filter(|d| d.0 == "True" && d.1 == "Conflict")
+    })
+    .await;
+    assert!(message.contains("couchdb-init"), "{message}");
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(c.clone(), NS);
+    wait_for("Conflict event", Duration::from_secs(10), || async {
+        let l = events.list(&ListParams::default()).await.ok()?;
+        l.items
+            .iter()
+            .any(|e| {
+                e.reason.as_deref() == Some("Conflict")
+                    && e.type_.as_deref() == Some("Warning")
+                    && e.note
+                        .as_deref()
+                        .is_some_and(|n| n.contains("couchdb-init"))
+            })
+            .then_some(())
+    })
+    .await;
+    let live = jobs.get("couchdb-init").await.unwrap();
+    assert_eq!(
+        live.metadata.uid, created.metadata.uid,
+        "the foreign Job was not deleted"
+    );
+    let w = whisks.get("controller").await.unwrap();
+    assert_eq!(condition(&w, "Ready").unwrap().1, "Conflict");
+    stop(env).await;
+}
