@@ -384,3 +384,36 @@ pub(crate) fn set_image(o: &mut Overlay, base: &str, image: &str) {
         digest,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn job(v: Value) -> Value {
+        json!({"metadata": {"name": "j"}, "status": v})
+    }
+
+    #[rstest]
+    #[case(json!({}), JobState::Running)]
+    #[case(json!({"succeeded": 1}), JobState::Complete)]
+    #[case(json!({"conditions": [{"type": "Complete", "status": "True"}]}), JobState::Complete)]
+    #[case(json!({"conditions": [{"type": "Failed", "status": "True", "message": "BackoffLimitExceeded"}]}), JobState::Failed("BackoffLimitExceeded".into()))]
+    fn job_states(#[case] status: Value, #[case] want: JobState) {
+        assert_eq!(job_state(Some(&job(status))), want);
+    }
+
+    #[test]
+    fn every_component_has_one_table_entry_and_label() {
+        for c in Component::ALL {
+            assert_eq!(
+                TABLE.iter().filter(|s| s.component == c).count(),
+                1,
+                "{c:?}"
+            );
+            let obj = json!({"metadata": {"labels": {COMPONENT_LABEL: c.label()}}});
+            assert_eq!(Component::of(&obj), Some(c));
+        }
+    }
+}
