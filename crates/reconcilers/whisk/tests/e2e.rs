@@ -910,7 +910,8 @@ async fn a_second_whisk_in_the_namespace_is_a_conflict_and_changes_nothing() {
 /// namespace finishes as `requeue_after`. Time is scaled down by the backoff policy (50 ms
 /// doubling to 400 ms instead of 2 s to 60 s, i.e. 150x): waiting for 12 requeues of the
 /// progressing Whisk covers more than 5 minutes of unscaled backoff, during which the failed one
-/// is not reconciled at all (the brief allows 10).
+/// is not reconciled at all (the brief allows 10). Its own reconciles are counted exactly from
+/// the requests only they make (listing the Whisks of its namespace).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_failed_for_good_is_not_polled() {
     let policy = nuvolaris_reconciler_whisk::requeue::Policy {
@@ -1009,15 +1010,28 @@ async fn a_job_failed_for_good_is_not_polled() {
             .await;
         }
     };
+    // reconciles of the failed Whisk, one by one: each one lists the Whisks of its namespace
+    // (one Whisk per namespace); the controller's own watch is cluster-wide
+    let reconciles_of_failed = || {
+        let path = format!("/apis/nuvolaris.org/v1/namespaces/{NS}/whisks");
+        env.recorded
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, pq)| m == "GET" && pq.split('?').next() == Some(path.as_str()))
+            .count()
+    };
     // let the trailing reconciles of the failed Whisk (its own status write) finish
     polled(3).await;
     let settled = reconciles(&env.metrics, "success");
+    let settled_failed = reconciles_of_failed();
     polled(12).await;
     assert_eq!(
-        reconciles(&env.metrics, "success"),
-        settled,
+        reconciles_of_failed(),
+        settled_failed,
         "the Whisk with the failed Job was reconciled again without any change"
     );
+    assert_eq!(reconciles(&env.metrics, "success"), settled);
     // and a change still wakes it
     let touch = json!({"metadata": {"labels": {"touched": "yes"}}});
     whisks
