@@ -500,6 +500,9 @@ pub async fn run<R: Reconciler>(
                 });
         }
     }
+    if let Some(w) = st.reconciler.wakeup() {
+        controller = controller.reconcile_all_on(w.stream());
+    }
     let store = controller.store();
     let health = shared.health.clone();
     health.running(name, true);

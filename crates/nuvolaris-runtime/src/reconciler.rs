@@ -236,6 +236,12 @@ pub trait Reconciler: Send + Sync + 'static {
         ctx: &Ctx,
     ) -> impl Future<Output = Result<Outcome, Error>> + Send;
 
+    /// A signal that wakes every resource of this reconciler from outside the controller's
+    /// watches (e.g. its own watch on an object it does not own); `None` by default.
+    fn wakeup(&self) -> Option<crate::wake::Wakeup> {
+        None
+    }
+
     /// Extra cleanup when the resource is deleted, before its finalizer goes.
     ///
     /// The runtime has already deleted every object in the resource's inventory (owned or not)

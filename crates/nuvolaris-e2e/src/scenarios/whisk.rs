@@ -193,16 +193,37 @@ pub(super) fn whisk(b: &Backend) -> BoxFuture<'_, Result<Done>> {
             ar("", "ConfigMap", "configmaps"),
             ar("apps", "Deployment", "deployments"),
         ];
+        // volume policy `retain` (the default): the StatefulSet's claims stay, and with them the
+        // generated credentials written on their data; nothing else may be left
+        let pvcs: Api<DynamicObject> = Api::namespaced_with(
+            c.clone(),
+            ns,
+            &ar("", "PersistentVolumeClaim", "persistentvolumeclaims"),
+        );
+        let generated = format!("Secret/{name}-whisk-generated");
         let left = wait_for("every object of the Whisk gone", T_READY, || async {
+            let claims = ku::list_json(&pvcs, &ListParams::default())
+                .await
+                .ok()?
+                .iter()
+                .filter(|p| {
+                    p["metadata"]["name"]
+                        .as_str()
+                        .is_some_and(|n| n.starts_with("couchdb-pvc-couchdb-"))
+                })
+                .count();
             let mut left = Vec::new();
             for k in &kinds {
                 let api: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, k);
                 for o in ku::list_json(&api, &inventory).await.ok()? {
-                    left.push(format!(
+                    let id = format!(
                         "{}/{}",
                         k.kind,
                         o["metadata"]["name"].as_str().unwrap_or("")
-                    ));
+                    );
+                    if !(claims > 0 && id == generated) {
+                        left.push(id);
+                    }
                 }
             }
             left.is_empty().then_some(left)

@@ -21,14 +21,34 @@
 //!   overlay per component, built with `nuvolaris-kustomize`).
 //! * [`couchdb_init`]: the idempotent CouchDB preparation run by the `couchdb-init` Job.
 //! * [`secrets`]: credentials taken from the spec or generated once and kept.
+//! * [`reconciler`]: the reconcile as [`observe`] (read) -> [`plan`] (pure) -> [`act`] (the one
+//!   place that writes, through the runtime), driven by the component table
+//!   [`components::TABLE`].
+//!
+//! Adding a component: a module under `components/` (its kustomize base in `manifests/`, its
+//! overlay contribution, readiness and side effects), a [`components::Component`] variant and
+//! one [`components::TABLE`] entry (status key, condition, dependencies, anchor). The plan, the
+//! status and the requeue decision pick it up from the table. Workloads add
+//! [`placement::pod_patch`] (affinity, tolerations, pod security); objects of kinds a cluster may
+//! lack go in the entry's `optional_objects` (applied only when served, else `MissingCRD`);
+//! addresses of services its side effects talk to come from [`services::resolve`]. Volumes and
+//! generated credentials outlive a deleted Whisk per [`retention`].
 
+pub mod act;
 pub mod components;
 pub mod couchdb_init;
 pub mod error;
+pub mod lb_watch;
+pub mod observe;
 pub mod overlay;
+pub mod placement;
+pub mod plan;
 pub mod render;
+pub mod requeue;
 pub mod resolve;
+pub mod retention;
 pub mod secrets;
+pub mod services;
 pub mod settings;
 
 pub use error::{Error, Result};

@@ -15,65 +15,97 @@
 // specific language governing permissions and limitations
 // under the License.
 
-//! The Whisk reconciler: level-triggered and step-wise.
+//! The Whisk reconciler: observe, plan, act.
 //!
-//! Each reconcile: keep the credentials (generated once, stored in a Secret owned by the Whisk),
-//! learn the cluster facts (kube flavour from nodes, ingress load-balancer address), render every
-//! enabled component, and apply the components whose prerequisites are met:
-//! CouchDB first, then `couchdb-init` once CouchDB is Ready, then the controller and its endpoint
-//! once `couchdb-init` has completed (a component already deployed stays deployed). Readiness is
-//! read, never waited for: a Whisk that is not Ready yet is requeued. Disabled components are
-//! pruned by the runtime's inventory; deletion removes everything (the runtime deletes the
-//! inventory, owned or not; [`WhiskReconciler::cleanup`] removes the `apihost` annotation, Ingresses
-//! left by an upstream operator, and action pods).
+//! Each reconcile reads what exists ([`crate::observe::observe`]: cluster facts and live
+//! children), decides in a pure function ([`crate::plan::plan`]: per component the objects to
+//! apply, the owner-checked deletes, the `cm/config` annotations, the side effects and the
+//! state), and writes in one place ([`crate::act::act`], through the runtime). The status
+//! follows from the plan and what the writes met (conflicts). One Whisk per namespace: a second
+//! one reports `Ready=False` with reason `Conflict` and writes nothing. Requeues back off while
+//! something progresses and stop on terminal failures ([`crate::requeue`]).
+//!
+//! Deletion: the runtime deletes the inventory (owned children); [`WhiskReconciler::cleanup`]
+//! removes the `apihost` annotation, the Middlewares/Routes and the action pods, and keeps or
+//! deletes the generated credentials per [`crate::retention`].
 
-use crate::components::{endpoint, init_job, preloader, Component};
-use crate::render::{of_component, render, DEFAULT_RUNTIMES_JSON};
+use crate::act::{act, prune_optional};
+use crate::components::endpoint::{MIDDLEWARE, ROUTE};
+use crate::components::Component;
+use crate::lb_watch::LbWatch;
+use crate::observe::{namespace_holder, observe};
+use crate::plan::{fingerprint, plan};
+use crate::render::{render, DEFAULT_RUNTIMES_JSON};
+use crate::requeue::{Backoff, Policy, Wake};
 use crate::resolve::{RenderInput, Settings};
-use crate::secrets::{self, generated_secret_name, WhiskSecrets};
-use crate::settings::{ClusterFacts, LbAddress, OperatorConfig};
+use crate::retention::{claim_templates, claims_of, pvc_policy, PvcPolicy};
+use crate::secrets::{self, generated_secret_name, Generate};
+use crate::settings::{ClusterFacts, OperatorConfig};
 use crate::status::{self, State};
-use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod, Secret, Service};
-use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::rbac::v1::PolicyRule;
-use k8s_openapi::ByteString;
-use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy};
-use kube::{Api, Resource, ResourceExt};
+use kube::api::{DeleteParams, ListParams};
+use kube::runtime::events::EventType;
+use kube::{Api, ResourceExt};
+use nuvolaris_api::conditions;
 use nuvolaris_api::whisk::Whisk;
-use nuvolaris_runtime::applier::contains;
-use nuvolaris_runtime::{kinds, ChildKind, Ctx, Error, Outcome, Owner, Prune, Reconciler};
-use serde_json::{json, Value};
+use nuvolaris_runtime::optional::DEFAULT_REFRESH;
+use nuvolaris_runtime::{
+    kinds, ChildKind, Ctx, DeleteOutcome, Error, OptionalKinds, Outcome, Owner, Reconciler,
+};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-/// How soon a Whisk that is not Ready yet is looked at again.
-pub const NOT_READY_REQUEUE: Duration = Duration::from_secs(2);
-/// Annotation on `cm/config` holding the api host URL (upstream contract).
-pub const APIHOST_ANNOTATION: &str = "apihost";
-/// Field manager of the writes this reconciler makes outside the applier.
+pub use crate::components::{job_state, sts_ready, JobState};
+pub use crate::observe::detect_kube;
+pub use crate::plan::APIHOST_ANNOTATION;
+
+/// Field manager of the writes this reconciler makes outside the applier (`cm/config`).
 pub const FIELD_MANAGER: &str = "nuvolaris-operator-whisk";
+
+/// Kinds the Whisk applies only when the cluster serves them (never watched).
+pub const OPTIONAL_KINDS: [ChildKind; 2] = [MIDDLEWARE, ROUTE];
 
 /// The Whisk reconciler.
 #[derive(Clone, Debug)]
 pub struct WhiskReconciler {
     /// Images configured on the operator.
     pub operator: OperatorConfig,
+    /// Seed of the credentials `render` prints (`render --seed`); placeholders without one.
+    pub render_seed: Option<String>,
+    /// Which optional kinds the cluster serves (discovery, cached).
+    pub optional: Arc<OptionalKinds>,
+    /// Per-Whisk requeue backoff while progressing.
+    pub backoff: Arc<Backoff>,
+    /// Watches on the ingress load-balancer Services.
+    pub lb: Arc<LbWatch>,
 }
 
 impl Default for WhiskReconciler {
     fn default() -> Self {
         Self {
             operator: OperatorConfig::from_env(),
+            render_seed: None,
+            optional: Arc::new(OptionalKinds::new(OPTIONAL_KINDS.to_vec(), DEFAULT_REFRESH)),
+            backoff: Arc::new(Backoff::default()),
+            lb: Arc::new(LbWatch::default()),
         }
     }
 }
 
-fn kube_err(action: impl Into<String>) -> impl FnOnce(kube::Error) -> Error {
-    let action = action.into();
-    move |e| Error::kube(action, e)
+impl WhiskReconciler {
+    /// Generated credentials in `render` come from `seed` (the same bytes on every run).
+    pub fn with_render_seed(mut self, seed: impl Into<String>) -> Self {
+        self.render_seed = Some(seed.into());
+        self
+    }
+
+    /// A different requeue backoff (tests scale time down with it).
+    pub fn with_backoff(mut self, policy: Policy) -> Self {
+        self.backoff = Arc::new(Backoff::new(policy));
+        self
+    }
 }
 
 fn to_runtime(e: crate::Error) -> Error {
@@ -84,234 +116,6 @@ fn to_runtime(e: crate::Error) -> Error {
         },
         other => Error::Reconciler(other.to_string()),
     }
-}
-
-/// Progress of a Job from its status.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum JobState {
-    /// No such Job.
-    Absent,
-    /// Running or pending.
-    Running,
-    /// Completed successfully.
-    Complete,
-    /// Failed for good (message).
-    Failed(String),
-}
-
-/// The state of a live Job.
-pub fn job_state(job: Option<&Job>) -> JobState {
-    let Some(job) = job else {
-        return JobState::Absent;
-    };
-    let st = job.status.clone().unwrap_or_default();
-    for c in st.conditions.unwrap_or_default() {
-        if c.status == "True" && c.type_ == "Complete" {
-            return JobState::Complete;
-        }
-        if c.status == "True" && c.type_ == "Failed" {
-            return JobState::Failed(c.message.unwrap_or_else(|| c.reason.unwrap_or_default()));
-        }
-    }
-    if st.succeeded.unwrap_or(0) > 0 {
-        JobState::Complete
-    } else {
-        JobState::Running
-    }
-}
-
-/// Whether a live StatefulSet has at least one ready replica of its current generation.
-pub fn sts_ready(sts: Option<&StatefulSet>) -> bool {
-    let Some(s) = sts else { return false };
-    let st = s.status.clone().unwrap_or_default();
-    let want = s.spec.as_ref().and_then(|sp| sp.replicas).unwrap_or(1);
-    st.ready_replicas.unwrap_or(0) >= want.max(1)
-}
-
-async fn get_opt<K>(api: &Api<K>, name: &str, what: &str) -> Result<Option<K>, Error>
-where
-    K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    api.get_opt(name)
-        .await
-        .map_err(kube_err(format!("get {what} {name}")))
-}
-
-impl WhiskReconciler {
-    /// Credentials from the spec, else from the generated-secrets Secret, else generated now and stored.
-    async fn ensure_secrets(&self, w: &Whisk, ctx: &Ctx, ns: &str) -> Result<WhiskSecrets, Error> {
-        let api: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
-        let name = generated_secret_name(&w.name_any());
-        let live = get_opt(&api, &name, "secret").await?;
-        let stored: BTreeMap<String, String> = live
-            .as_ref()
-            .and_then(|s| s.data.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(k, v)| String::from_utf8(v.0).ok().map(|s| (k, s)))
-            .collect();
-        let (sec, store) = secrets::resolve(&w.spec, &stored);
-        if store != stored {
-            let mut s = Secret {
-                metadata: kube::api::ObjectMeta {
-                    name: Some(name.clone()),
-                    namespace: Some(ns.to_string()),
-                    owner_references: Owner::of(w).owner_reference().map(|o| vec![o]),
-                    labels: Some([("nuvolaris.org/whisk".to_string(), w.name_any())].into()),
-                    ..Default::default()
-                },
-                data: Some(
-                    store
-                        .into_iter()
-                        .map(|(k, v)| (k, ByteString(v.into_bytes())))
-                        .collect(),
-                ),
-                ..Default::default()
-            };
-            match live {
-                Some(_) => {
-                    // only keys are added (a value, once stored, is never replaced): merge patch
-                    let patch = json!({ "data": s.data.take() });
-                    api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
-                        .await
-                        .map_err(kube_err(format!("patch secret {name}")))?;
-                }
-                None => {
-                    api.create(&PostParams::default(), &s)
-                        .await
-                        .map_err(kube_err(format!("create secret {name}")))?;
-                }
-            }
-            tracing::info!(whisk = %w.name_any(), secret = %name, "stored generated credentials");
-        }
-        Ok(sec)
-    }
-
-    /// Kube flavour (when `auto`) and the ingress load-balancer address; best effort.
-    async fn facts(&self, w: &Whisk, ctx: &Ctx) -> ClusterFacts {
-        let n = w.spec.nuvolaris_or_default();
-        let auto = |v: &Option<String>| v.as_deref().is_none_or(|s| s.is_empty() || s == "auto");
-        let mut facts = ClusterFacts::default();
-        if auto(&n.kube) {
-            let nodes: Api<Node> = Api::all(ctx.client.clone());
-            if let Ok(list) = nodes.list(&ListParams::default().limit(20)).await {
-                facts.kube = detect_kube(&list.items);
-            }
-        }
-        let kube = if auto(&n.kube) {
-            facts.kube.clone()
-        } else {
-            n.kube.clone()
-        };
-        if auto(&n.apihost) && kube.as_deref() != Some("kind") {
-            let (ns, svc) = match n
-                .ingresslb
-                .as_deref()
-                .filter(|s| *s != "auto")
-                .and_then(|s| s.split_once('/'))
-            {
-                Some((a, b)) => (a.to_string(), b.to_string()),
-                None if kube.as_deref() == Some("microk8s") => {
-                    ("ingress".into(), "ingress-nginx-controller".into())
-                }
-                None => ("ingress-nginx".into(), "ingress-nginx-controller".into()),
-            };
-            let api: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
-            if let Ok(Some(s)) = api.get_opt(&svc).await {
-                let first = s
-                    .status
-                    .and_then(|st| st.load_balancer)
-                    .and_then(|lb| lb.ingress)
-                    .and_then(|i| i.into_iter().next());
-                facts.ingress_lb = first.and_then(|i| match (i.hostname, i.ip) {
-                    (Some(h), _) if !h.is_empty() => Some(LbAddress::Hostname(h)),
-                    (_, Some(ip)) if !ip.is_empty() => Some(LbAddress::Ip(ip)),
-                    _ => None,
-                });
-            }
-        }
-        facts
-    }
-
-    async fn runtimes_json(&self, ctx: &Ctx, ns: &str) -> String {
-        let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), ns);
-        match api.get_opt("openwhisk-runtimes").await {
-            Ok(Some(cm)) => cm
-                .data
-                .and_then(|d| d.get("runtimes.json").cloned())
-                .unwrap_or_else(|| DEFAULT_RUNTIMES_JSON.to_string()),
-            _ => DEFAULT_RUNTIMES_JSON.to_string(),
-        }
-    }
-
-    /// Writes the `apihost` annotation on `cm/config` when it differs; `Err(reason)` when it cannot.
-    async fn annotate_apihost(
-        &self,
-        ctx: &Ctx,
-        ns: &str,
-        url: Option<&str>,
-    ) -> Result<Result<(), String>, Error> {
-        let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), ns);
-        let Some(cm) = get_opt(&api, "config", "configmap").await? else {
-            return Ok(Err(format!(
-                "ConfigMap {ns}/config (a prerequisite) does not exist"
-            )));
-        };
-        let cur = cm.annotations().get(APIHOST_ANNOTATION).map(String::as_str);
-        if cur != url {
-            let patch = json!({ "metadata": { "annotations": { APIHOST_ANNOTATION: url } } });
-            api.patch("config", &PatchParams::default(), &Patch::Merge(&patch))
-                .await
-                .map_err(kube_err(format!("annotate configmap {ns}/config")))?;
-        }
-        Ok(Ok(()))
-    }
-}
-
-/// Kube flavour from node labels (`nuvolaris.io/kube` wins) and provider ids.
-pub fn detect_kube(nodes: &[Node]) -> Option<String> {
-    for n in nodes {
-        if let Some(k) = n.labels().get("nuvolaris.io/kube") {
-            return Some(k.clone());
-        }
-    }
-    for n in nodes {
-        let pid = n
-            .spec
-            .as_ref()
-            .and_then(|s| s.provider_id.clone())
-            .unwrap_or_default();
-        let labels = n.labels();
-        if pid.starts_with("kind://") {
-            return Some("kind".into());
-        }
-        if labels
-            .get("node.kubernetes.io/instance-type")
-            .map(String::as_str)
-            == Some("k3s")
-        {
-            return Some("k3s".into());
-        }
-        if labels.contains_key("microk8s.io/cluster") {
-            return Some("microk8s".into());
-        }
-        if labels.contains_key("node.openshift.io/os_id") {
-            return Some("openshift".into());
-        }
-        if pid.starts_with("aws://") {
-            return Some("eks".into());
-        }
-        if pid.starts_with("azure://") {
-            return Some("aks".into());
-        }
-        if pid.starts_with("gce://") {
-            return Some("gke".into());
-        }
-        if pid.starts_with("linode://") {
-            return Some("lks".into());
-        }
-    }
-    None
 }
 
 fn validate_whisk(w: &Whisk) -> Result<(), String> {
@@ -337,6 +141,45 @@ fn validate_whisk(w: &Whisk) -> Result<(), String> {
     Ok(())
 }
 
+fn key(w: &Whisk) -> String {
+    format!("{}/{}", w.namespace().unwrap_or_default(), w.name_any())
+}
+
+fn rule(group: &str, res: &[&str], verbs: &[&str]) -> PolicyRule {
+    PolicyRule {
+        api_groups: Some(vec![group.to_string()]),
+        resources: Some(res.iter().map(|s| s.to_string()).collect()),
+        verbs: verbs.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+/// Every object `render` prints for `w` with credentials from `generate`: the kustomize build
+/// plus the objects of optional kinds (as if the cluster served them).
+pub fn render_offline(
+    w: &Whisk,
+    operator: &OperatorConfig,
+    generate: &Generate,
+) -> crate::Result<Vec<Value>> {
+    let (sec, _) = secrets::resolve_with(&w.spec, &BTreeMap::new(), generate);
+    let facts = ClusterFacts::default();
+    let input = RenderInput {
+        whisk: w,
+        secrets: &sec,
+        facts: &facts,
+        operator,
+        runtimes_json: DEFAULT_RUNTIMES_JSON,
+    };
+    let mut objs = render(&input)?;
+    let s = Settings::compute(&input);
+    for spec in crate::components::TABLE.iter() {
+        if (spec.enabled)(&input) {
+            objs.extend((spec.optional_objects)(&s));
+        }
+    }
+    Ok(objs)
+}
+
 impl Reconciler for WhiskReconciler {
     type Resource = Whisk;
 
@@ -355,20 +198,29 @@ impl Reconciler for WhiskReconciler {
     }
 
     fn extra_rules(&self) -> Vec<PolicyRule> {
-        let rule = |group: &str, res: &[&str], verbs: &[&str]| PolicyRule {
-            api_groups: Some(vec![group.to_string()]),
-            resources: Some(res.iter().map(|s| s.to_string()).collect()),
-            verbs: verbs.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        };
-        vec![
+        let mut rules = vec![
             // cm/config (apihost annotation) and cm/openwhisk-runtimes (runtimes manifest)
             rule("", &["configmaps"], &["get", "patch"]),
             // kube flavour detection
             rule("", &["nodes"], &["list"]),
             // action pods the controller created, removed on delete
             rule("", &["pods"], &["list", "delete"]),
-        ]
+            // volumes of the StatefulSets: the generated credentials stay while they do
+            rule("", &["persistentvolumeclaims"], &["list"]),
+        ];
+        // optional kinds (Traefik Middlewares, OpenShift Routes): applied, listed, pruned
+        for k in OPTIONAL_KINDS {
+            rules.push(rule(
+                k.group,
+                &[k.plural],
+                &["create", "delete", "get", "list", "patch"],
+            ));
+        }
+        rules
+    }
+
+    fn wakeup(&self) -> Option<nuvolaris_runtime::Wakeup> {
+        Some(self.lb.wakeup())
     }
 
     fn validate(&self, obj: &Whisk) -> Result<(), String> {
@@ -376,253 +228,179 @@ impl Reconciler for WhiskReconciler {
     }
 
     fn render(&self, obj: &Whisk) -> Result<Vec<Value>, Error> {
-        // offline: credentials missing from the spec are generated fresh for this printout
-        let (sec, _) = secrets::resolve(&obj.spec, &BTreeMap::new());
-        let facts = ClusterFacts::default();
-        let input = RenderInput {
-            whisk: obj,
-            secrets: &sec,
-            facts: &facts,
-            operator: &self.operator,
-            runtimes_json: DEFAULT_RUNTIMES_JSON,
+        // offline: credentials missing from the spec come from the seed, or are placeholders
+        let generate = match &self.render_seed {
+            Some(seed) => Generate::Seeded {
+                seed: seed.clone(),
+                whisk: key(obj),
+            },
+            None => Generate::Placeholder,
         };
-        render(&input).map_err(to_runtime)
+        render_offline(obj, &self.operator, &generate).map_err(to_runtime)
     }
 
     async fn reconcile(&self, obj: Arc<Whisk>, ctx: &Ctx) -> Result<Outcome, Error> {
         let w = &*obj;
         let ns = w.namespace().unwrap_or_else(|| "default".into());
         let owner = Owner::of(w);
-        let sec = self.ensure_secrets(w, ctx, &ns).await?;
-        let facts = self.facts(w, ctx).await;
-        let runtimes = self.runtimes_json(ctx, &ns).await;
-        let input = RenderInput {
-            whisk: w,
-            secrets: &sec,
-            facts: &facts,
-            operator: &self.operator,
-            runtimes_json: &runtimes,
-        };
-        let settings = Settings::compute(&input);
-        let objs = render(&input).map_err(to_runtime)?;
-
-        let sts_api: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), &ns);
-        let job_api: Api<Job> = Api::namespaced(ctx.client.clone(), &ns);
-        let couchdb = get_opt(&sts_api, "couchdb", "statefulset").await?;
-        let controller = get_opt(&sts_api, "controller", "statefulset").await?;
-        let init = get_opt(&job_api, init_job::JOB_NAME, "job").await?;
-        let preload = get_opt(&job_api, preloader::JOB_NAME, "job").await?;
-        let init_state = job_state(init.as_ref());
-
-        let on = |c: Component| c.enabled(&input);
-        let couchdb_ready = sts_ready(couchdb.as_ref());
-        let include = |c: Component| -> bool {
-            if !on(c) {
-                return false;
+        let obs = observe(w, ctx, &self.optional, &self.lb).await?;
+        let plan = plan(w, &owner, &self.operator, &Generate::Random, &obs).map_err(to_runtime)?;
+        if let Some(msg) = &plan.conflict {
+            let was = w
+                .status
+                .as_ref()
+                .and_then(|s| conditions::find(&s.conditions, conditions::READY))
+                .is_some_and(|c| c.reason == "Conflict");
+            if !was {
+                ctx.event(&owner, EventType::Warning, "Conflict", msg.clone())
+                    .await;
             }
-            match c {
-                Component::CouchdbInit => couchdb_ready || init.is_some(),
-                Component::Openwhisk | Component::Endpoint => {
-                    !on(Component::CouchdbInit)
-                        || init_state == JobState::Complete
-                        || controller.is_some()
-                }
-                _ => true,
-            }
-        };
-        let mut desired = Vec::new();
-        let mut recreating = Vec::new();
-        for c in Component::ALL {
-            if !include(c) {
-                continue;
-            }
-            for o in of_component(&objs, c) {
-                // a Job's pod template is immutable: a changed one is deleted and recreated
-                if o["kind"] == "Job" {
-                    let live = match o["metadata"]["name"].as_str() {
-                        Some(init_job::JOB_NAME) => init.as_ref(),
-                        Some(preloader::JOB_NAME) => preload.as_ref(),
-                        _ => None,
-                    };
-                    if let Some(live) = live {
-                        let live_t = serde_json::to_value(&live.spec).map_err(Error::Serialize)?;
-                        if !contains(&live_t["template"], &o["spec"]["template"]) {
-                            let name = live.name_any();
-                            let dp = DeleteParams {
-                                propagation_policy: Some(PropagationPolicy::Background),
-                                ..Default::default()
-                            };
-                            if live.metadata.deletion_timestamp.is_none() {
-                                job_api
-                                    .delete(&name, &dp)
-                                    .await
-                                    .map_err(kube_err(format!("delete job {ns}/{name}")))?;
-                                tracing::info!(whisk = %owner.key(), job = %name, "job template changed: recreating");
-                            }
-                            recreating.push(c);
-                            continue;
-                        }
-                    }
-                }
-                desired.push(o);
+            self.backoff.forget(&key(w));
+            return Outcome::with_status(&status::namespace_conflict(w, msg, now()));
+        }
+        let report = act(&plan, ctx, &owner, &ns, &self.optional).await?;
+        // conflicts the plan found (the runtime reports its own): a Warning Event on transition
+        let degraded = w
+            .status
+            .as_ref()
+            .and_then(|s| conditions::find(&s.conditions, conditions::DEGRADED))
+            .map(|c| (c.reason.clone(), c.message.clone()));
+        for m in &plan.conflicts {
+            let known = degraded
+                .as_ref()
+                .is_some_and(|(r, msg)| r == "Conflict" && msg.contains(m.as_str()));
+            if !known {
+                ctx.event(&owner, EventType::Warning, "Conflict", m.clone())
+                    .await;
             }
         }
-        let report = ctx.apply(&owner, desired, &Prune::All).await?;
-
-        // readiness, read from what the apply returned
-        let live_sts = |name: &str| -> Option<StatefulSet> {
-            report
-                .live("StatefulSet", name)
-                .and_then(|v| serde_json::from_value(v.clone()).ok())
-        };
-        let live_job = |name: &str| -> Option<Job> {
-            report
-                .live("Job", name)
-                .and_then(|v| serde_json::from_value(v.clone()).ok())
-        };
-        let mut states = BTreeMap::new();
-        states.insert(
-            Component::Couchdb,
-            if !on(Component::Couchdb) {
-                State::Disabled
-            } else if sts_ready(live_sts("couchdb").as_ref()) {
-                State::Ready
-            } else {
-                State::Progressing(
-                    "StatefulSetNotReady",
-                    "waiting for statefulset couchdb to be ready".into(),
-                )
-            },
-        );
-        let job_status = |c: Component, name: &str, waiting: &str| -> State {
-            if !on(c) {
-                return State::Disabled;
-            }
-            if recreating.contains(&c) {
-                return State::Progressing(
-                    "Recreating",
-                    format!("job {name} changed and is being recreated"),
-                );
-            }
-            if !include(c) {
-                return State::Progressing("Waiting", waiting.to_string());
-            }
-            match job_state(live_job(name).as_ref()) {
-                JobState::Complete => State::Ready,
-                JobState::Failed(m) => {
-                    State::Failed("JobFailed", format!("job {name} failed: {m}"))
-                }
-                _ => State::Progressing("JobRunning", format!("job {name} is running")),
-            }
-        };
-        states.insert(
-            Component::CouchdbInit,
-            job_status(
-                Component::CouchdbInit,
-                init_job::JOB_NAME,
-                "waiting for CouchDB to be ready",
-            ),
-        );
-        states.insert(
-            Component::Preloader,
-            job_status(Component::Preloader, preloader::JOB_NAME, ""),
-        );
-        states.insert(
-            Component::Openwhisk,
-            if !on(Component::Openwhisk) {
-                State::Disabled
-            } else if !include(Component::Openwhisk) {
-                State::Progressing("Waiting", "waiting for couchdb-init to complete".into())
-            } else if sts_ready(live_sts("controller").as_ref()) {
-                State::Ready
-            } else {
-                State::Progressing(
-                    "StatefulSetNotReady",
-                    "waiting for statefulset controller to be ready".into(),
-                )
-            },
-        );
-        let endpoint_state = if !on(Component::Endpoint) {
-            State::Disabled
-        } else if !include(Component::Endpoint) {
-            State::Progressing("Waiting", "waiting for the controller".into())
-        } else {
-            match &settings.apihost {
-                None => State::Progressing(
-                    "WaitingForLoadBalancer",
-                    "the ingress load balancer has no address yet; set spec.nuvolaris.apihost"
-                        .into(),
-                ),
-                Some(api) => match self.annotate_apihost(ctx, &ns, Some(&api.url())).await? {
-                    Ok(()) => State::Ready,
-                    Err(m) => State::Failed("MissingPrerequisite", m),
-                },
-            }
-        };
-        if !on(Component::Endpoint) {
-            // the controller is gone: the annotation would point nowhere
-            let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ns);
-            if let Ok(Some(cm)) = api.get_opt("config").await {
-                if cm.annotations().contains_key(APIHOST_ANNOTATION) {
-                    self.annotate_apihost(ctx, &ns, None).await?.ok();
-                }
-            }
+        let mut states = plan.states.clone();
+        if let Some(m) = report.missing_crd.first() {
+            states.insert(Component::Endpoint, State::Failed("MissingCRD", m.clone()));
         }
-        states.insert(Component::Endpoint, endpoint_state);
-
-        let (st, ready) =
-            status::compute(w, &states, settings.tls && on(Component::Endpoint), now());
-        let out = Outcome::with_status(&st)?;
-        Ok(if ready {
-            out
+        let mut conflicts = plan.conflicts.clone();
+        conflicts.extend(report.conflicts.iter().cloned());
+        let (st, _) = status::compute_with(w, &states, plan.tls_on, &conflicts, now());
+        let wake = if conflicts.is_empty() {
+            plan.wake
         } else {
-            out.requeue(NOT_READY_REQUEUE)
-        })
+            Wake::OnChange
+        };
+        let mut out = Outcome::with_status(&st)?;
+        out.requeue_after = self.backoff.next(&key(w), fingerprint(&states), wake);
+        Ok(out)
     }
 
     async fn cleanup(&self, obj: Option<Arc<Whisk>>, ctx: &Ctx) -> Result<(), Error> {
         let Some(w) = obj else { return Ok(()) };
+        self.backoff.forget(&key(w.as_ref()));
+        // a Whisk that never held the namespace wrote nothing: it removes nothing
+        if namespace_holder(&w, ctx).await?.is_some() {
+            return Ok(());
+        }
         let ns = w.namespace().unwrap_or_else(|| "default".into());
+        let owner = Owner::of(w.as_ref());
         // the api host annotation on the (unowned) cm/config
         let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ns);
-        if let Some(cm) = get_opt(&cms, "config", "configmap").await? {
+        if let Some(cm) = cms
+            .get_opt("config")
+            .await
+            .map_err(|e| Error::kube(format!("get configmap {ns}/config"), e))?
+        {
             if cm.annotations().contains_key(APIHOST_ANNOTATION) {
-                self.annotate_apihost(ctx, &ns, None).await?.ok();
+                let remove = [(APIHOST_ANNOTATION.to_string(), None)].into();
+                ctx.patch_annotations(
+                    &kinds::CONFIGMAP,
+                    Some(&ns),
+                    "config",
+                    FIELD_MANAGER,
+                    &remove,
+                )
+                .await?;
             }
         }
-        // Ingresses by name (e.g. left by the upstream operator), unless another controller owns them
-        let ings: Api<Ingress> = Api::namespaced(ctx.client.clone(), &ns);
-        for name in endpoint::INGRESSES {
-            if let Some(i) = get_opt(&ings, name, "ingress").await? {
-                let foreign = i
-                    .owner_references()
-                    .iter()
-                    .any(|o| o.controller == Some(true) && Some(&o.uid) != w.metadata.uid.as_ref());
-                if !foreign {
-                    match ings.delete(name, &DeleteParams::default()).await {
-                        Ok(_) => {
-                            tracing::info!(whisk = %w.name_any(), ingress = name, "deleted ingress")
-                        }
-                        Err(kube::Error::Api(s)) if s.is_not_found() => {}
-                        Err(e) => {
-                            return Err(Error::kube(format!("delete ingress {ns}/{name}"), e))
-                        }
-                    }
-                }
-            }
-        }
+        // Middlewares and Routes (optional kinds: not in the runtime's inventory)
+        let served = self.optional.served(&ctx.client).await;
+        let kinds_served: Vec<ChildKind> = OPTIONAL_KINDS
+            .iter()
+            .filter(|k| served.has(k))
+            .cloned()
+            .collect();
+        prune_optional(ctx, &owner, &ns, &kinds_served, &[]).await?;
         // action pods created by the controller (not owned by anything we apply)
         let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ns);
         let list = pods
             .list(&ListParams::default().labels("user-action-pod=true"))
             .await
-            .map_err(kube_err(format!("list action pods in {ns}")))?;
+            .map_err(|e| Error::kube(format!("list action pods in {ns}"), e))?;
         for p in list.items {
             let name = p.name_any();
             match pods.delete(&name, &DeleteParams::default()).await {
                 Ok(_) | Err(kube::Error::Api(_)) => {}
                 Err(e) => return Err(Error::kube(format!("delete pod {ns}/{name}"), e)),
             }
+        }
+        self.release_credentials(&w, ctx, &owner, &ns).await
+    }
+}
+
+impl WhiskReconciler {
+    /// Deletes the generated credentials unless volumes written with them remain (see
+    /// [`crate::retention`]).
+    async fn release_credentials(
+        &self,
+        w: &Whisk,
+        ctx: &Ctx,
+        owner: &Owner,
+        ns: &str,
+    ) -> Result<(), Error> {
+        let secret = generated_secret_name(&w.name_any());
+        // the claim templates of every StatefulSet the Whisk may have had
+        let mut all_on = w.clone();
+        all_on.spec.components.couchdb = true;
+        all_on.spec.components.openwhisk = true;
+        let objs =
+            render_offline(&all_on, &self.operator, &Generate::Placeholder).map_err(to_runtime)?;
+        let templates = claim_templates(&objs);
+        let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), ns);
+        let live = pvcs
+            .list(&ListParams::default())
+            .await
+            .map_err(|e| Error::kube(format!("list persistentvolumeclaims in {ns}"), e))?;
+        let names: Vec<String> = live.items.iter().map(|p| p.name_any()).collect();
+        let claims = claims_of(&templates, &names);
+        if !claims.is_empty() {
+            let going = |n: &String| {
+                live.items.iter().any(|p| {
+                    p.name_any() == *n
+                        && (p.metadata.deletion_timestamp.is_some()
+                            || p.owner_references().iter().any(|o| o.kind == "StatefulSet"))
+                })
+            };
+            if pvc_policy(w) == PvcPolicy::Delete && claims.iter().all(going) {
+                // Kubernetes deletes them with their StatefulSets: wait for that
+                return Err(Error::CleanupPending {
+                    owner: owner.key(),
+                    remaining: claims.len(),
+                });
+            }
+            ctx.event(
+                owner,
+                EventType::Normal,
+                "Retained",
+                format!(
+                    "kept secret {secret}: volume claim(s) {} hold data written with its credentials",
+                    claims.join(", ")
+                ),
+            )
+            .await;
+            return Ok(());
+        }
+        if let DeleteOutcome::Conflict(m) = ctx
+            .delete_owned(owner, &kinds::SECRET, Some(ns), &secret)
+            .await?
+        {
+            tracing::warn!(whisk = %owner.key(), message = %m, "generated secret left alone");
         }
         Ok(())
     }
@@ -636,33 +414,7 @@ fn now() -> k8s_openapi::jiff::Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rstest::rstest;
-
-    fn job(v: Value) -> Job {
-        serde_json::from_value(json!({"metadata": {"name": "j"}, "status": v})).unwrap()
-    }
-
-    #[rstest]
-    #[case(json!({}), JobState::Running)]
-    #[case(json!({"succeeded": 1}), JobState::Complete)]
-    #[case(json!({"conditions": [{"type": "Complete", "status": "True"}]}), JobState::Complete)]
-    #[case(json!({"conditions": [{"type": "Failed", "status": "True", "message": "BackoffLimitExceeded"}]}), JobState::Failed("BackoffLimitExceeded".into()))]
-    fn job_states(#[case] status: Value, #[case] want: JobState) {
-        assert_eq!(job_state(Some(&job(status))), want);
-    }
-
-    #[rstest]
-    #[case(json!({"providerID": "kind://docker/kind/kind-control-plane"}), json!({}), Some("kind"))]
-    #[case(json!({}), json!({"nuvolaris.io/kube": "k3s"}), Some("k3s"))]
-    #[case(json!({"providerID": "aws:///eu-west-1a/i-1"}), json!({}), Some("eks"))]
-    #[case(json!({}), json!({}), None)]
-    fn detects_kube(#[case] spec: Value, #[case] labels: Value, #[case] want: Option<&str>) {
-        let n: Node = serde_json::from_value(
-            json!({"metadata": {"name": "n", "labels": labels}, "spec": spec}),
-        )
-        .unwrap();
-        assert_eq!(detect_kube(&[n]).as_deref(), want);
-    }
+    use serde_json::json;
 
     #[test]
     fn invalid_auth_is_rejected() {

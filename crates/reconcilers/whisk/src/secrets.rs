@@ -21,7 +21,6 @@
 
 use nuvolaris_api::whisk::WhiskSpec;
 use rand::distr::{Alphanumeric, SampleString};
-use rand::RngCore;
 use std::collections::BTreeMap;
 
 /// Default CouchDB admin user (upstream default).
@@ -85,19 +84,35 @@ impl std::fmt::Debug for WhiskSecrets {
     }
 }
 
-/// A random password: 32 alphanumeric characters from the thread CSPRNG (ChaCha, OS-seeded).
-pub fn random_password() -> String {
-    Alphanumeric.sample_string(&mut rand::rng(), 32)
+/// How credentials missing from the spec and from the stored Secret are made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Generate {
+    /// Fresh values from the thread CSPRNG (ChaCha, OS-seeded): what the reconciler stores.
+    Random,
+    /// Values derived from a seed (SHA-256 of seed, Whisk namespace/name and key into a
+    /// ChaCha12 generator): `render --seed` prints the same bytes on every run.
+    Seeded {
+        /// The seed given on the command line.
+        seed: String,
+        /// `namespace/name` of the Whisk, so two Whisks get different values from one seed.
+        whisk: String,
+    },
+    /// Visible placeholders `<generated:KEY>` (auths `<generated:KEY-uuid>:<generated:KEY>`):
+    /// the offline render without a seed.
+    Placeholder,
 }
 
-/// A random OpenWhisk auth: a version-4 UUID, `:`, and a 64-character alphanumeric key.
-pub fn random_auth() -> String {
+fn password_from(rng: &mut impl rand::Rng) -> String {
+    Alphanumeric.sample_string(rng, 32)
+}
+
+fn auth_from(rng: &mut impl rand::Rng) -> String {
     let mut b = [0u8; 16];
-    rand::rng().fill_bytes(&mut b);
+    rng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    let key = Alphanumeric.sample_string(&mut rand::rng(), 64);
+    let key = Alphanumeric.sample_string(rng, 64);
     format!(
         "{}-{}-{}-{}-{}:{key}",
         &h[0..8],
@@ -108,19 +123,79 @@ pub fn random_auth() -> String {
     )
 }
 
+/// A random password: 32 alphanumeric characters from the thread CSPRNG (ChaCha, OS-seeded).
+pub fn random_password() -> String {
+    password_from(&mut rand::rng())
+}
+
+/// A random OpenWhisk auth: a version-4 UUID, `:`, and a 64-character alphanumeric key.
+pub fn random_auth() -> String {
+    auth_from(&mut rand::rng())
+}
+
+/// What a generated value is: a password or an auth `uuid:key`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Password,
+    Auth,
+}
+
+impl Generate {
+    fn value(&self, key: &str, shape: Shape) -> String {
+        match self {
+            Generate::Random => match shape {
+                Shape::Password => random_password(),
+                Shape::Auth => random_auth(),
+            },
+            Generate::Seeded { seed, whisk } => {
+                use rand::SeedableRng;
+                use sha2::Digest;
+                let mut h = sha2::Sha256::new();
+                for part in [seed.as_str(), whisk.as_str(), key] {
+                    h.update((part.len() as u64).to_be_bytes());
+                    h.update(part.as_bytes());
+                }
+                let mut rng = rand::rngs::StdRng::from_seed(h.finalize().into());
+                match shape {
+                    Shape::Password => password_from(&mut rng),
+                    Shape::Auth => auth_from(&mut rng),
+                }
+            }
+            Generate::Placeholder => match shape {
+                Shape::Password => format!("<generated:{key}>"),
+                Shape::Auth => format!("<generated:{key}-uuid>:<generated:{key}>"),
+            },
+        }
+    }
+}
+
 /// Resolves the credentials: the spec wins, then what `stored` holds, then a fresh random value.
 /// Returns the credentials and the map to store (equal to `stored` when nothing was generated).
 pub fn resolve(
     spec: &WhiskSpec,
     stored: &BTreeMap<String, String>,
 ) -> (WhiskSecrets, BTreeMap<String, String>) {
+    resolve_with(spec, stored, &Generate::Random)
+}
+
+/// [`resolve`] with the given way of making missing values.
+pub fn resolve_with(
+    spec: &WhiskSpec,
+    stored: &BTreeMap<String, String>,
+    generate: &Generate,
+) -> (WhiskSecrets, BTreeMap<String, String>) {
     let mut store = stored.clone();
-    let mut pick = |from_spec: Option<String>, key: &str, gen: fn() -> String| -> String {
+    let mut pick = |from_spec: Option<String>, key: &str, shape: Shape| -> String {
         match from_spec.filter(|s| !s.is_empty()) {
             Some(v) => v,
-            None => store.entry(key.to_string()).or_insert_with(gen).clone(),
+            None => store
+                .entry(key.to_string())
+                .or_insert_with(|| generate.value(key, shape))
+                .clone(),
         }
     };
+    let random_password = Shape::Password;
+    let random_auth = Shape::Auth;
     let c = spec.couchdb.clone().unwrap_or_default();
     let user = |cr: &Option<nuvolaris_api::whisk::Credentials>, d: &str| {
         cr.as_ref()

@@ -19,7 +19,7 @@
 //! condition per component, an overall `Ready`, and `observedGeneration`. Pure and deterministic:
 //! a steady state computes the same status, so nothing is written.
 
-use crate::components::Component;
+use crate::components::{Component, TABLE};
 use k8s_openapi::jiff::Timestamp;
 use nuvolaris_api::conditions::{self, Desired};
 use nuvolaris_api::whisk::{Whisk, WhiskStatus};
@@ -32,8 +32,11 @@ pub enum State {
     Disabled,
     /// Applied and ready.
     Ready,
-    /// Waiting (reason, message).
+    /// Making progress that is polled (reason, message): requeued with backoff.
     Progressing(&'static str, String),
+    /// Waiting for something a watch reports (a load balancer address) or that only a change
+    /// can fix (a failed dependency): not requeued (reason, message).
+    Waiting(&'static str, String),
     /// Failed (reason, message).
     Failed(&'static str, String),
 }
@@ -69,21 +72,47 @@ pub fn compute(
     tls_on: bool,
     now: Timestamp,
 ) -> (WhiskStatus, bool) {
-    let old = w.status.clone().unwrap_or_default();
-    let gen = w.metadata.generation;
-    let st = |c: Component| states.get(&c).cloned().unwrap_or(State::Disabled);
-    let word = |s: &State| match s {
+    compute_with(w, states, tls_on, &[], now)
+}
+
+fn word(s: &State) -> &'static str {
+    match s {
         State::Disabled => "off",
         State::Ready => "on",
         State::Failed(..) => "error",
-        State::Progressing(..) => "?",
-    };
-    let couchdb = match (st(Component::Couchdb), st(Component::CouchdbInit)) {
-        (State::Failed(..), _) | (_, State::Failed(..)) => "error",
-        (State::Ready, State::Ready) => "on",
-        (State::Disabled, _) => "off",
-        _ => "?",
-    };
+        State::Progressing(..) | State::Waiting(..) => "?",
+    }
+}
+
+/// The `whisk_create` value of a key fed by several components: `off` when the first is off,
+/// `error` when any failed, `on` when all are on, else `?`.
+fn combined(states: &[State]) -> &'static str {
+    if states.iter().any(|s| matches!(s, State::Failed(..))) {
+        "error"
+    } else if states.first().is_some_and(|s| *s == State::Disabled) {
+        "off"
+    } else if states
+        .iter()
+        .all(|s| matches!(s, State::Ready | State::Disabled))
+    {
+        "on"
+    } else {
+        "?"
+    }
+}
+
+/// [`compute`] with the conflicts the apply met (objects of another owner): they make the Whisk
+/// `Ready=False`/`Degraded=True` with reason `Conflict`.
+pub fn compute_with(
+    w: &Whisk,
+    states: &BTreeMap<Component, State>,
+    tls_on: bool,
+    conflicts: &[String],
+    now: Timestamp,
+) -> (WhiskStatus, bool) {
+    let old = w.status.clone().unwrap_or_default();
+    let gen = w.metadata.generation;
+    let st = |c: Component| states.get(&c).cloned().unwrap_or(State::Disabled);
     let comps = &w.spec.components;
     let extra_on = |k: &str| {
         comps
@@ -103,11 +132,19 @@ pub fn compute(
     };
     let mut wc = BTreeMap::new();
     for k in WHISK_CREATE_KEYS {
+        let fed: Vec<State> = TABLE
+            .iter()
+            .filter(|t| t.status_key == Some(k))
+            .map(|t| st(t.component))
+            .collect();
         let v = match k {
-            "openwhisk" => word(&st(Component::Openwhisk)),
-            "couchdb" => couchdb,
-            "preloader" => word(&st(Component::Preloader)),
-            "endpoint" => word(&st(Component::Endpoint)),
+            _ if !fed.is_empty() => {
+                if fed.len() == 1 {
+                    word(&fed[0])
+                } else {
+                    combined(&fed)
+                }
+            }
             "tls" => {
                 if tls_on {
                     "on"
@@ -138,13 +175,8 @@ pub fn compute(
     let mut all_ready = true;
     let mut failed = None;
     let mut waiting = None;
-    for c in [
-        Component::Couchdb,
-        Component::CouchdbInit,
-        Component::Preloader,
-        Component::Openwhisk,
-        Component::Endpoint,
-    ] {
+    for t in TABLE.iter().filter(|t| t.status_key.is_some()) {
+        let c = t.component;
         let s = st(c);
         let (status, reason, message) = match &s {
             State::Disabled => (
@@ -153,17 +185,17 @@ pub fn compute(
                 format!("{} is switched off", c.label()),
             ),
             State::Ready => (conditions::TRUE, "Ready", format!("{} is ready", c.label())),
-            State::Progressing(r, m) => (conditions::FALSE, *r, m.clone()),
-            State::Failed(r, m) => (conditions::FALSE, *r, m.clone()),
+            State::Progressing(r, m) | State::Waiting(r, m) | State::Failed(r, m) => {
+                (conditions::FALSE, *r, m.clone())
+            }
         };
-        // the preloader only pre-pulls images: it does not hold Ready back
-        if c != Component::Preloader {
+        if t.gates_ready {
             match &s {
                 State::Failed(_, m) => {
                     all_ready = false;
                     failed.get_or_insert(format!("{}: {m}", c.label()));
                 }
-                State::Progressing(_, m) => {
+                State::Progressing(_, m) | State::Waiting(_, m) => {
                     all_ready = false;
                     waiting.get_or_insert(format!("{}: {m}", c.label()));
                 }
@@ -182,7 +214,10 @@ pub fn compute(
         .copied()
         .filter(|k| requested(k))
         .collect();
-    let (r_status, r_reason, r_msg) = if let Some(m) = failed {
+    let conflict = (!conflicts.is_empty()).then(|| conflicts.join("; "));
+    let (r_status, r_reason, r_msg) = if let Some(m) = &conflict {
+        (conditions::FALSE, "Conflict", m.clone())
+    } else if let Some(m) = failed {
         (conditions::FALSE, "Failed", m)
     } else if let Some(m) = waiting {
         (conditions::FALSE, "Progressing", m)
@@ -210,6 +245,20 @@ pub fn compute(
         r_reason.into(),
         r_msg,
     ));
+    wanted.push(match &conflict {
+        Some(m) => (
+            conditions::DEGRADED.into(),
+            conditions::TRUE.into(),
+            "Conflict".into(),
+            m.clone(),
+        ),
+        None => (
+            conditions::DEGRADED.into(),
+            conditions::FALSE.into(),
+            "AsExpected".into(),
+            String::new(),
+        ),
+    });
     let desired: Vec<Desired<'_>> = wanted
         .iter()
         .map(|(t, s, r, m)| Desired {
@@ -230,6 +279,32 @@ pub fn compute(
         },
         ready,
     )
+}
+
+/// The status of a Whisk that is not the first in its namespace: `Ready=False` and
+/// `Degraded=True` with reason `Conflict`; its `whisk_create` keys are left as they were.
+pub fn namespace_conflict(w: &Whisk, message: &str, now: Timestamp) -> WhiskStatus {
+    let old = w.status.clone().unwrap_or_default();
+    let desired = [
+        Desired {
+            type_: conditions::READY,
+            status: conditions::FALSE,
+            reason: "Conflict",
+            message,
+        },
+        Desired {
+            type_: conditions::DEGRADED,
+            status: conditions::TRUE,
+            reason: "Conflict",
+            message,
+        },
+    ];
+    WhiskStatus {
+        whisk_create: old.whisk_create.clone(),
+        observed_generation: w.metadata.generation,
+        conditions: conditions::merge(&old.conditions, &desired, w.metadata.generation, now),
+        extra: old.extra,
+    }
 }
 
 #[cfg(test)]
@@ -370,5 +445,71 @@ mod tests {
             Timestamp::from_second(99).unwrap(),
         );
         assert_eq!(first, second);
+    }
+
+    #[test]
+    fn conflicts_make_the_whisk_degraded() {
+        let (st, ready) = compute_with(
+            &whisk(serde_json::json!({})),
+            &all(State::Ready),
+            false,
+            &["job couchdb-init needs recreating but is not ours".to_string()],
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(!ready);
+        let r = conditions::find(&st.conditions, "Ready").unwrap();
+        assert_eq!(
+            (r.status.as_str(), r.reason.as_str()),
+            ("False", "Conflict")
+        );
+        let d = conditions::find(&st.conditions, "Degraded").unwrap();
+        assert_eq!((d.status.as_str(), d.reason.as_str()), ("True", "Conflict"));
+        let (st, _) = compute(
+            &whisk(serde_json::json!({})),
+            &all(State::Ready),
+            false,
+            Timestamp::UNIX_EPOCH,
+        );
+        let d = conditions::find(&st.conditions, "Degraded").unwrap();
+        assert_eq!(
+            (d.status.as_str(), d.reason.as_str()),
+            ("False", "AsExpected")
+        );
+    }
+
+    #[test]
+    fn a_second_whisk_keeps_its_keys_and_reports_conflict() {
+        let w = whisk(serde_json::json!({}));
+        let st = namespace_conflict(&w, "Whisk first already runs", Timestamp::UNIX_EPOCH);
+        let r = conditions::find(&st.conditions, "Ready").unwrap();
+        assert_eq!(
+            (r.status.as_str(), r.reason.as_str()),
+            ("False", "Conflict")
+        );
+        assert!(st.whisk_create.is_empty());
+        assert_eq!(st.observed_generation, Some(3));
+    }
+
+    #[test]
+    fn waiting_components_hold_ready_back_with_their_reason() {
+        let mut s = all(State::Ready);
+        s.insert(
+            Component::Endpoint,
+            State::Waiting("WaitingForLoadBalancer", "no address".into()),
+        );
+        let (st, ready) = compute(
+            &whisk(serde_json::json!({})),
+            &s,
+            false,
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(!ready);
+        assert_eq!(st.whisk_create["endpoint"], "?");
+        assert_eq!(
+            conditions::find(&st.conditions, "EndpointReady")
+                .unwrap()
+                .reason,
+            "WaitingForLoadBalancer"
+        );
     }
 }

@@ -481,3 +481,136 @@ fn documented_settings_upstream_ignored_are_honoured() {
     assert_eq!(get("CONFIG_whisk_loadbalancer_timeoutFactor"), "3");
     assert_eq!(get("CONFIG_logback_log_level"), "DEBUG");
 }
+
+/// `render` through the reconciler (what `nuvolaris-operator render -f` prints).
+fn reconciler_render(r: &nuvolaris_reconciler_whisk::WhiskReconciler, w: &Whisk) -> String {
+    use nuvolaris_runtime::Reconciler;
+    to_yaml_stream(&r.render(w).expect("render"))
+}
+
+/// Credentials the spec lacks come from the seed (`render --seed`) or are placeholders: two runs
+/// print the same bytes; another seed prints other credentials.
+#[test]
+fn render_is_deterministic_with_a_seed_or_placeholders() {
+    let r = nuvolaris_reconciler_whisk::WhiskReconciler::default();
+    // the minimal Whisk with no credentials at all in its spec
+    let mut w = minimal();
+    w.spec.couchdb = None;
+    w.spec.openwhisk = None;
+    w.spec.nuvolaris.as_mut().unwrap().password = None;
+    let a = reconciler_render(&r, &w);
+    assert_eq!(a, reconciler_render(&r, &w), "placeholders: same bytes");
+    use nuvolaris_runtime::Reconciler;
+    let db_password = |objs: Vec<Value>| -> String {
+        use base64::Engine as _;
+        let s = objs.into_iter().find(|o| o["kind"] == "Secret").unwrap();
+        let b = base64::engine::general_purpose::STANDARD
+            .decode(s["data"]["db_password"].as_str().unwrap())
+            .unwrap();
+        String::from_utf8(b).unwrap()
+    };
+    assert_eq!(
+        db_password(r.render(&w).unwrap()),
+        "<generated:couchdb_admin_password>"
+    );
+    let seeded = r.clone().with_render_seed("s3cr3t");
+    let b = reconciler_render(&seeded, &w);
+    assert_eq!(b, reconciler_render(&seeded, &w), "seed: same bytes");
+    let pw = db_password(seeded.render(&w).unwrap());
+    assert_eq!(pw.len(), 32, "a real password: {pw}");
+    let c = reconciler_render(&r.clone().with_render_seed("other"), &w);
+    assert_ne!(b, c, "another seed, other credentials");
+}
+
+#[test]
+fn affinity_and_tolerations_reach_every_workload() {
+    let w = with_spec(json!({"nuvolaris": {"affinity": true, "tolerations": true}}));
+    let objs = render_with(&w, &ClusterFacts::default());
+    for (name, anti) in [("couchdb", "couchdb"), ("controller", "controller")] {
+        let spec = &find(&objs, "StatefulSet", name)["spec"]["template"]["spec"];
+        assert_eq!(
+            spec["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+                [0]["labelSelector"]["matchExpressions"][0]["values"],
+            json!([anti]),
+            "{name}"
+        );
+        assert_eq!(
+            spec["tolerations"],
+            json!([{"key": "nuvolaris-role", "operator": "Equal", "value": "core", "effect": "NoSchedule"}]),
+            "{name}"
+        );
+    }
+    // off by default: nothing added
+    let objs = render_with(&minimal(), &ClusterFacts::default());
+    assert!(
+        find(&objs, "StatefulSet", "couchdb")["spec"]["template"]["spec"]
+            .get("affinity")
+            .is_none()
+    );
+}
+
+/// k3s (traefik): Prefix paths and a Middleware per Ingress; openshift: Routes, no Ingresses.
+#[test]
+fn endpoint_uses_middlewares_on_traefik_and_routes_on_openshift() {
+    let r = nuvolaris_reconciler_whisk::WhiskReconciler::default();
+    use nuvolaris_runtime::Reconciler;
+    let k3s = with_spec(json!({"nuvolaris": {"kube": "k3s", "apihost": "api.example.org"}}));
+    let objs = r.render(&k3s).unwrap();
+    let ing = find(&objs, "Ingress", "apihost-my");
+    assert_eq!(
+        ing["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"],
+        "nuvolaris-nuvolaris-apihost-my-api-ingress-add-prefix@kubernetescrd"
+    );
+    assert!(ing["metadata"]["annotations"]
+        .get("nginx.ingress.kubernetes.io/rewrite-target")
+        .is_none());
+    assert_eq!(
+        ing["spec"]["rules"][0]["http"]["paths"][0]["path"],
+        "/api/my"
+    );
+    assert_eq!(
+        ing["spec"]["rules"][0]["http"]["paths"][0]["pathType"],
+        "Prefix"
+    );
+    let mw = find(
+        &objs,
+        "Middleware",
+        "nuvolaris-apihost-my-api-ingress-add-prefix",
+    );
+    assert_eq!(
+        mw["spec"]["replacePathRegex"],
+        json!({"regex": "/api/my(/|$)(.*)", "replacement": "/api/v1/web/nuvolaris/$2"})
+    );
+    assert_eq!(
+        names(&objs)
+            .iter()
+            .filter(|n| n.starts_with("Middleware/"))
+            .count(),
+        4,
+        "apihost-info, apihost, apihost-my, apihost-www-my"
+    );
+
+    let os = with_spec(json!({"components": {"tls": true},
+        "nuvolaris": {"kube": "openshift", "apihost": "api.example.org"}}));
+    let objs = r.render(&os).unwrap();
+    assert!(!names(&objs).iter().any(|n| n.starts_with("Ingress/")));
+    let route = find(&objs, "Route", "apihost-info");
+    assert_eq!(route["spec"]["path"], "/api/info");
+    assert_eq!(
+        route["spec"]["to"],
+        json!({"kind": "Service", "name": "controller-ip"})
+    );
+    assert_eq!(route["spec"]["tls"], json!({"termination": "edge"}));
+    assert_eq!(
+        route["metadata"]["annotations"]["haproxy.router.openshift.io/rewrite-target"],
+        "/"
+    );
+    assert_eq!(
+        route["metadata"]["annotations"]["kubernetes.io/tls-acme"],
+        "true"
+    );
+    assert_eq!(
+        find(&objs, "Route", "apihost-www-my")["spec"]["host"],
+        "www.api.example.org"
+    );
+}

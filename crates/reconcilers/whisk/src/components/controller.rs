@@ -23,6 +23,7 @@
 use super::set_image;
 use crate::error::Result;
 use crate::overlay::{Overlay, Patch};
+use crate::placement::{pod_patch, Placement};
 use crate::resolve::{RenderInput, Settings};
 use nuvolaris_api::whisk::Resources;
 use serde_json::{json, Value};
@@ -200,6 +201,16 @@ pub fn contribute(input: &RenderInput<'_>, s: &Settings, o: &mut Overlay) -> Res
             "spec": { "containers": [ container ] }
         } }
     })));
+    let n = input.whisk.spec.nuvolaris_or_default();
+    let placement = Placement::of(s, n.affinity, n.tolerations);
+    o.patches.extend(pod_patch(
+        &placement,
+        "apps/v1",
+        "StatefulSet",
+        "controller",
+        "controller",
+        None,
+    ));
     Ok(())
 }
 

@@ -21,6 +21,7 @@
 use super::{set_image, Component, COMPONENT_LABEL};
 use crate::error::Result;
 use crate::overlay::{Overlay, Patch};
+use crate::placement::{pod_patch, Placement};
 use crate::resolve::{RenderInput, Settings};
 use serde_json::json;
 
@@ -94,5 +95,19 @@ pub fn contribute(input: &RenderInput<'_>, s: &Settings, o: &mut Overlay) -> Res
         } ] } });
     }
     o.patches.push(Patch::Strategic(patch));
+    if crate::retention::pvc_policy(input.whisk) == crate::retention::PvcPolicy::Delete {
+        o.patches
+            .push(crate::retention::delete_claims_patch("couchdb"));
+    }
+    let n = input.whisk.spec.nuvolaris_or_default();
+    let placement = Placement::of(s, n.affinity, n.tolerations);
+    o.patches.extend(pod_patch(
+        &placement,
+        "apps/v1",
+        "StatefulSet",
+        "couchdb",
+        "couchdb",
+        None,
+    ));
     Ok(())
 }
