@@ -35,7 +35,7 @@ use nuvolaris_e2e::testkit::{self, InProcessOperator, TestEnv};
 use nuvolaris_kustomize::yaml::parse_documents;
 use nuvolaris_reconciler_whisk::secrets::generated_secret_name;
 use nuvolaris_reconciler_whisk::WhiskReconciler;
-use nuvolaris_runtime::{register, ControllerConfig};
+use nuvolaris_runtime::{register, ControllerConfig, Metrics};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
