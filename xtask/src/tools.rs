@@ -37,6 +37,11 @@ pub fn run(_args: Args) -> Result<()> {
     );
     println!("export {}=1", toolchain::ENV_REQUIRE_KUBECTL);
     println!("export {}=1", toolchain::ENV_REQUIRE_POUCHDB);
+    println!("export {}={}", toolchain::ENV_MOTO_SERVER, shell_quote(&tools.moto_server.to_string_lossy()));
+    println!("export {}={}", toolchain::ENV_MINIO_PYTHON, shell_quote(&tools.python.to_string_lossy()));
+    for flag in toolchain::ENV_REQUIRE_SERVICES {
+        println!("export {flag}=1");
+    }
     Ok(())
 }
 

@@ -30,6 +30,7 @@ pub mod resolver;
 pub mod s3;
 pub mod sigv4;
 pub mod sio;
+pub mod steps;
 #[cfg(feature = "stand-in")]
 pub mod testing;
 

@@ -135,7 +135,7 @@ impl MinioAdmin {
     pub async fn add_user(&self, access_key: &str, secret_key: &str) -> Result<(), ServiceError> {
         let body = json!({"secretKey": secret_key, "status": "enabled"}).to_string();
         let op = format!("PUT add-user {access_key}");
-        let sealed = self.seal(&op, body.as_bytes(), &[secret_key])?;
+        let sealed = self.seal(&op, body.into_bytes(), &[secret_key]).await?;
         self.call(
             "PUT",
             "add-user",
@@ -174,7 +174,7 @@ impl MinioAdmin {
         let sealed = self
             .call("GET", "list-users", &[], Vec::new(), op, &[])
             .await?;
-        let body = self.open(op, &sealed)?;
+        let body = self.open(op, sealed).await?;
         self.json(op, &body)
     }
 
@@ -274,7 +274,7 @@ impl MinioAdmin {
     pub async fn attach_policies(&self, user: &str, policies: &[&str]) -> Result<(), ServiceError> {
         let op = format!("POST idp/builtin/policy/attach {user}");
         let body = json!({"policies": policies, "user": user}).to_string();
-        let sealed = self.seal(&op, body.as_bytes(), &[])?;
+        let sealed = self.seal(&op, body.into_bytes(), &[]).await?;
         match self
             .call("POST", "idp/builtin/policy/attach", &[], sealed, &op, &[])
             .await
@@ -399,13 +399,37 @@ impl MinioAdmin {
         ServiceError::new(Service::MinioAdmin, &self.addr, op, kind)
     }
 
-    fn seal(&self, op: &str, body: &[u8], secrets: &[&str]) -> Result<Vec<u8>, ServiceError> {
-        sio::encrypt(body, &self.secret_key)
+    /// Encrypts `body` for the admin secret off the async workers: the Argon2id key derivation
+    /// takes 64 MiB and tens of milliseconds.
+    async fn seal(
+        &self,
+        op: &str,
+        body: Vec<u8>,
+        secrets: &[&str],
+    ) -> Result<Vec<u8>, ServiceError> {
+        let secret = self.secret_key.clone();
+        tokio::task::spawn_blocking(move || sio::encrypt(&body, &secret))
+            .await
+            .map_err(|e| {
+                self.error(
+                    op,
+                    ErrorKind::Crypto(format!("encryption task failed: {e}")),
+                )
+            })?
             .map_err(|e| self.error(op, ErrorKind::Crypto(redact(&e.to_string(), secrets))))
     }
 
-    fn open(&self, op: &str, body: &[u8]) -> Result<Vec<u8>, ServiceError> {
-        sio::decrypt(body, &self.secret_key)
+    /// Decrypts an answer off the async workers (see [`seal`](Self::seal)).
+    async fn open(&self, op: &str, body: Vec<u8>) -> Result<Vec<u8>, ServiceError> {
+        let secret = self.secret_key.clone();
+        tokio::task::spawn_blocking(move || sio::decrypt(&body, &secret))
+            .await
+            .map_err(|e| {
+                self.error(
+                    op,
+                    ErrorKind::Crypto(format!("decryption task failed: {e}")),
+                )
+            })?
             .map_err(|e| self.error(op, ErrorKind::Crypto(e.to_string())))
     }
 
