@@ -80,7 +80,10 @@ async fn start(install_crd: bool) -> Env {
 
 /// Installs every CRD of the operator (the default `run` enables every reconciler).
 async fn crd(env: &Env) {
-    for c in nuvolaris_api::crds() {
+    for c in nuvolaris_operator::reconcilers::registry()
+        .iter()
+        .map(|r| r.crd())
+    {
         Api::<CustomResourceDefinition>::all(env.client.clone())
             .create(&PostParams::default(), &c)
             .await
