@@ -23,7 +23,6 @@
 use crate::paths;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Arguments of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
@@ -41,9 +40,8 @@ pub struct Args {
 
 /// Runs `cargo xtask bench`.
 pub fn run(args: Args) -> Result<()> {
-    let mut cmd = Command::new(paths::cargo());
-    cmd.current_dir(paths::workspace_root())
-        .args([
+    let mut cmd = paths::cargo_command();
+    cmd.args([
             "run",
             "--release",
             "--package",

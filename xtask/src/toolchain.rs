@@ -161,7 +161,7 @@ pub fn operator_bin() -> Result<PathBuf> {
 
 /// Builds binary `bin` of `package` (debug profile) and returns the path cargo reports for it.
 pub fn build_binary(package: &str, bin: &str) -> Result<PathBuf> {
-    let output = Command::new(crate::paths::cargo())
+    let output = crate::paths::cargo_command()
         .args([
             "build",
             "--package",
@@ -170,7 +170,6 @@ pub fn build_binary(package: &str, bin: &str) -> Result<PathBuf> {
             bin,
             "--message-format=json-render-diagnostics",
         ])
-        .current_dir(crate::paths::workspace_root())
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("cannot run cargo")?;
