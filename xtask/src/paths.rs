@@ -67,11 +67,16 @@ pub const CARGO_RUN_VARIABLES: [&str; 6] = [
     "CARGO_TARGET_TMPDIR",
 ];
 
+/// Env var that tells `nuvolaris-e2e` (its binary and its tests) the workspace root at run time.
+pub const ENV_ROOT: &str = "NUVOLARIS_ROOT";
+
 /// `cargo` (see [`cargo`]) in the workspace root, with the environment of a cargo started from a
-/// shell: without [`CARGO_RUN_VARIABLES`] and the `CARGO_PKG_*` variables of the running program.
+/// shell: without [`CARGO_RUN_VARIABLES`] and the `CARGO_PKG_*` variables of the running program;
+/// [`ENV_ROOT`] names this workspace for what it runs.
 pub fn cargo_command() -> Command {
+    let root = workspace_root();
     let mut cmd = Command::new(cargo());
-    cmd.current_dir(workspace_root());
+    cmd.current_dir(&root).env(ENV_ROOT, &root);
     clean_cargo_env(&mut cmd);
     cmd
 }
@@ -119,5 +124,10 @@ mod tests {
             );
         }
         assert_eq!(cmd.get_current_dir(), Some(workspace_root().as_path()));
+        let root = cmd.get_envs().find(|(name, _)| *name == ENV_ROOT);
+        assert_eq!(
+            root.and_then(|(_, v)| v),
+            Some(workspace_root().as_os_str())
+        );
     }
 }
