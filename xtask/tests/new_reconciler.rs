@@ -18,9 +18,10 @@
 //! Acceptance test of `cargo xtask new-reconciler`: in a copy of the workspace (tracked and
 //! unignored files, committed to a fresh git repository), scaffold a reconciler, then check that
 //! the command wrote nothing outside the new crate but the dependency and registration lines,
-//! that the operator builds and `nuvolaris-operator crd` serves the new kind, that the RBAC and
-//! CRD drift check fails until `cargo xtask crdgen` regenerates and passes after, and that the
-//! generated crate is formatted and its unit and integration tests pass.
+//! that the operator builds, `nuvolaris-operator crd` serves the new kind and `render` renders
+//! the crate's example, that the RBAC and CRD drift check fails until `cargo xtask crdgen`
+//! regenerates and passes after, and that the generated crate is formatted and its unit and
+//! integration tests pass.
 //!
 //! It builds a second copy of the operator, so it is `#[ignore]`d in a plain `cargo test` and run
 //! by `cargo xtask test` (`cargo test -p xtask --test new_reconciler -- --ignored`). The copy is
@@ -163,6 +164,17 @@ fn new_reconciler_scaffolds_a_crate_that_builds_registers_and_passes_its_tests()
     let crds = ok(ws, &operator, &["crd"], target);
     assert!(crds.contains("name: rediscaches.nuvolaris.org"), "{crds}");
     assert!(crds.contains("kind: RedisCache"), "{crds}");
+    let rendered = ok(
+        ws,
+        &operator,
+        &[
+            "render",
+            "-f",
+            "crates/reconcilers/redis-cache/example.yaml",
+        ],
+        target,
+    );
+    assert!(rendered.contains("name: example-config"), "{rendered}");
     let help = ok(ws, &operator, &["--help"], target);
     assert!(help.contains("couchdb-init"), "{help}");
 
