@@ -20,7 +20,7 @@
 //! convergence time, operator peak RSS and CPU time, API requests per Sample and the writes made
 //! during an idle resync. Numbers only, nothing asserted.
 
-use crate::paths;
+use crate::{paths, toolchain};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
@@ -40,8 +40,12 @@ pub struct Args {
 
 /// Runs `cargo xtask bench`.
 pub fn run(args: Args) -> Result<()> {
+    // built here, from a clean environment, so nuvolaris-e2e does not start a nested cargo
+    let operator =
+        toolchain::build_binary_profile("nuvolaris-operator", "nuvolaris-operator", true)?;
     let mut cmd = paths::cargo_command();
-    cmd.args([
+    cmd.env(toolchain::ENV_OPERATOR_BIN, &operator)
+        .args([
             "run",
             "--release",
             "--package",
