@@ -99,6 +99,30 @@ pub fn clean_cargo_env(cmd: &mut Command) {
 mod tests {
     use super::*;
 
+    /// Every cargo xtask starts goes through [`cargo_command`] (a plain `Command::new(cargo())`
+    /// would pass `CARGO_MANIFEST_DIR` on and rebuild `ring` and all above it).
+    #[test]
+    fn xtask_starts_cargo_only_through_cargo_command() {
+        let src = workspace_root().join("xtask").join("src");
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == "paths.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for needle in [
+                "Command::new(paths::cargo())",
+                "Command::new(crate::paths::cargo())",
+            ] {
+                assert!(
+                    !text.contains(needle),
+                    "{}: use paths::cargo_command() instead of {needle}",
+                    path.display()
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_workspace_root_is_found_at_run_time() {
         let root = workspace_root();

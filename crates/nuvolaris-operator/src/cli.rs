@@ -47,7 +47,7 @@ pub enum Command {
     Run(RunArgs),
     /// Print the CRD of every registered reconciler, as a YAML stream (or a JSON List).
     Crd(CrdArgs),
-    /// Print the ClusterRole rules the enabled reconcilers need, as a YAML ClusterRole.
+    /// Print the ClusterRole the enabled reconcilers need, as YAML (or JSON).
     Rbac(RbacArgs),
     /// Print, offline, the objects the operator would apply for custom resources.
     ///
