@@ -21,10 +21,9 @@
 //! during an idle resync. Numbers only, nothing asserted. `--profile loaded` adds the cost of a
 //! loaded kube-apiserver and a paced creation rate (see `nuvolaris_e2e::bench`).
 
-use crate::paths;
+use crate::{paths, toolchain};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Arguments of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
@@ -53,8 +52,11 @@ pub struct Args {
 
 /// Runs `cargo xtask bench`.
 pub fn run(args: Args) -> Result<()> {
-    let mut cmd = Command::new(paths::cargo());
-    cmd.current_dir(paths::workspace_root())
+    // built here, from a clean environment, so nuvolaris-e2e does not start a nested cargo
+    let operator =
+        toolchain::build_binary_profile("nuvolaris-operator", "nuvolaris-operator", true)?;
+    let mut cmd = paths::cargo_command();
+    cmd.env(toolchain::ENV_OPERATOR_BIN, &operator)
         .args([
             "run",
             "--release",

@@ -16,13 +16,17 @@
 // under the License.
 
 //! `cargo xtask demo`: the embedded API server with its workload simulator, the CRDs, the
-//! operator, the examples of `examples/` applied (the Sample first), what the operator did and the
-//! resulting objects printed, a kubeconfig in `target/demo.kubeconfig`; stops on Ctrl-C.
+//! operator, the examples applied (the Sample first), what the operator did and the resulting
+//! objects printed, a kubeconfig in `target/demo.kubeconfig`; stops on Ctrl-C.
+//!
+//! The examples are those of `examples/` plus the `example.yaml` each reconciler crate may ship
+//! (`crates/reconcilers/<name>/example.yaml`, as `cargo xtask new-reconciler` writes one), so a
+//! new reconciler needs no edit of `examples/`.
 
-use crate::paths;
+use crate::{paths, toolchain};
 use anyhow::{bail, Context, Result};
-use std::path::PathBuf;
-use std::process::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `cargo xtask demo`.
 #[derive(Debug, clap::Args)]
@@ -37,8 +41,12 @@ pub struct Args {
 
 /// Runs `cargo xtask demo`.
 pub fn run(args: Args) -> Result<()> {
-    let mut cmd = Command::new(paths::cargo());
-    cmd.current_dir(paths::workspace_root()).args([
+    let root = paths::workspace_root();
+    let examples = collect_examples(&root, &root.join("target").join("demo-examples"))?;
+    // built here, from a clean environment, so nuvolaris-e2e does not start a nested cargo
+    let operator = toolchain::operator_bin()?;
+    let mut cmd = paths::cargo_command();
+    cmd.env(toolchain::ENV_OPERATOR_BIN, &operator).args([
         "run",
         "--quiet",
         "--package",
@@ -48,6 +56,7 @@ pub fn run(args: Args) -> Result<()> {
         "--",
         "demo",
     ]);
+    cmd.arg("--examples").arg(&examples);
     if args.exit_after_apply {
         cmd.arg("--exit-after-apply");
     }
@@ -61,4 +70,81 @@ pub fn run(args: Args) -> Result<()> {
         bail!("the demo failed ({status})");
     }
     Ok(())
+}
+
+/// Fills `into` (emptied first) with the examples of `root/examples/*.yaml` and, as
+/// `<name>.yaml`, every `root/crates/reconcilers/<name>/example.yaml`; returns `into`.
+pub fn collect_examples(root: &Path, into: &Path) -> Result<PathBuf> {
+    if into.exists() {
+        fs::remove_dir_all(into).with_context(|| format!("cannot empty {}", into.display()))?;
+    }
+    fs::create_dir_all(into).with_context(|| format!("cannot create {}", into.display()))?;
+    let mut sources = Vec::new();
+    for entry in read_dir(&root.join("examples"))? {
+        if entry.extension().is_some_and(|e| e == "yaml") {
+            sources.push((entry.file_name().unwrap().to_os_string(), entry));
+        }
+    }
+    for dir in read_dir(&root.join(crate::new_reconciler::RECONCILERS_DIR))? {
+        let example = dir.join("example.yaml");
+        if example.is_file() {
+            let mut name = dir.file_name().unwrap().to_os_string();
+            name.push(".yaml");
+            if sources.iter().any(|(n, _)| *n == name) {
+                bail!("{} and examples/{} have the same name", example.display(), name.to_string_lossy());
+            }
+            sources.push((name, example));
+        }
+    }
+    for (name, source) in sources {
+        fs::copy(&source, into.join(&name))
+            .with_context(|| format!("cannot copy {}", source.display()))?;
+    }
+    Ok(into.to_path_buf())
+}
+
+/// The entries of `dir`, sorted (none when it does not exist).
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err).with_context(|| format!("cannot list {}", dir.display())),
+    };
+    let mut paths = entries
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<Vec<_>>>()
+        .with_context(|| format!("cannot list {}", dir.display()))?;
+    paths.sort();
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_applies_examples_and_the_example_of_every_reconciler_crate() {
+        let root = tempfile::tempdir().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = root.path().join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        };
+        write("examples/sample.yaml", "S");
+        write("examples/notes.txt", "not an example");
+        write("crates/reconcilers/redis/example.yaml", "R");
+        write("crates/reconcilers/none/src/lib.rs", "");
+        let into = root.path().join("target/demo-examples");
+        write("target/demo-examples/stale.yaml", "from an earlier run");
+        collect_examples(root.path(), &into).unwrap();
+        let mut names: Vec<String> = fs::read_dir(&into)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["redis.yaml", "sample.yaml"]);
+        assert_eq!(fs::read_to_string(into.join("redis.yaml")).unwrap(), "R");
+        write("crates/reconcilers/sample/example.yaml", "clash");
+        assert!(collect_examples(root.path(), &into).is_err());
+    }
 }

@@ -22,7 +22,6 @@
 use crate::{paths, toolchain};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Arguments of `cargo xtask e2e`.
 #[derive(Debug, clap::Args)]
@@ -42,8 +41,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     println!("==> building nuvolaris-operator");
     let operator = toolchain::operator_bin()?;
-    let mut cmd = Command::new(paths::cargo());
-    cmd.current_dir(paths::workspace_root())
+    let mut cmd = paths::cargo_command();
+    cmd.env(toolchain::ENV_OPERATOR_BIN, &operator)
         .args([
             "run",
             "--package",

@@ -56,6 +56,7 @@ subcommands! {
     ci => Ci: "What CI runs: cargo fmt --check, clippy -D warnings, then `test`",
     e2e => E2e: "Build the operator and run the e2e scenario suite (--backend embedded|cluster|envtest|kind, --scenario NAME)",
     demo => Demo: "Embedded API server + operator + examples/, prints what happened and a kubeconfig; Ctrl-C stops it",
+    new_reconciler => NewReconciler: "Scaffold a reconciler crate under crates/reconcilers/<name> (--kind <Kind>) and register it",
     bench => Bench: "Bursts of Samples (--samples 100,1000): time to Ready, RSS, CPU, requests per Sample, idle writes",
 }
 
@@ -91,6 +92,7 @@ mod tests {
     #[case::test_passthrough(&["test", "--", "-p", "x"], "Test(Args { cargo_test_args: [\"-p\", \"x\"] })")]
     #[case::tools(&["tools"], "Tools(Args)")]
     #[case::ci(&["ci"], "Ci(Args)")]
+    #[case::new_reconciler(&["new-reconciler", "redis", "--kind", "Redis"], "NewReconciler(Args { name: \"redis\", kind: \"Redis\" })")]
     fn subcommands_parse(#[case] args: &[&str], #[case] expected: &str) {
         let cli = Cli::try_parse_from(std::iter::once("cargo-xtask").chain(args.iter().copied()))
             .unwrap();
@@ -100,6 +102,7 @@ mod tests {
     #[rstest]
     #[case::check_and_fix(&["license", "--check", "--fix"])]
     #[case::unknown(&["nope"])]
+    #[case::new_reconciler_without_kind(&["new-reconciler", "redis"])]
     #[case::none(&[])]
     fn bad_command_lines_are_rejected(#[case] args: &[&str]) {
         let parsed =

@@ -16,12 +16,12 @@
 // under the License.
 
 //! `cargo xtask test`: the README's single test command. Installs the test tools into `.tools/`
-//! when missing, checks license headers and `crds/` drift, then runs `cargo test --workspace`
-//! with the tools exported to the tests.
+//! when missing, checks license headers and the drift of the generated files, runs
+//! `cargo test --workspace` with the tools exported to the tests, then the slow `#[ignore]`d
+//! acceptance test of `cargo xtask new-reconciler`.
 
 use crate::{crdgen, license, paths, toolchain as tools};
 use anyhow::{bail, Result};
-use std::process::Command;
 
 /// Arguments of `cargo xtask test`.
 #[derive(Debug, Default, clap::Args)]
@@ -60,9 +60,8 @@ pub fn run(args: Args) -> Result<()> {
     };
 
     println!("==> cargo test --workspace --no-fail-fast");
-    let mut cargo_test = Command::new(paths::cargo());
+    let mut cargo_test = paths::cargo_command();
     cargo_test
-        .current_dir(&root)
         // every test binary runs even after one fails, so one run reports every failure
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(&args.cargo_test_args)
@@ -79,6 +78,17 @@ pub fn run(args: Args) -> Result<()> {
     if let Err(err) = tools::run(&mut cargo_test) {
         eprintln!("{err:#}");
         failures.push("cargo test --workspace".into());
+    }
+
+    // slow (it builds a copy of the workspace): only in a full run, not with a filter
+    if args.cargo_test_args.is_empty() {
+        println!("==> cargo test -p xtask --test new_reconciler -- --ignored (scaffolds in a copy)");
+        let mut scaffold_test = paths::cargo_command();
+        scaffold_test.args(["test", "-p", "xtask", "--test", "new_reconciler", "--", "--ignored"]);
+        if let Err(err) = tools::run(&mut scaffold_test) {
+            eprintln!("{err:#}");
+            failures.push("new-reconciler acceptance test".into());
+        }
     }
 
     if failures.is_empty() {

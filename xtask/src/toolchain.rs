@@ -212,16 +212,25 @@ pub fn operator_bin() -> Result<PathBuf> {
 
 /// Builds binary `bin` of `package` (debug profile) and returns the path cargo reports for it.
 pub fn build_binary(package: &str, bin: &str) -> Result<PathBuf> {
-    let output = Command::new(crate::paths::cargo())
-        .args([
-            "build",
-            "--package",
-            package,
-            "--bin",
-            bin,
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(crate::paths::workspace_root())
+    build_binary_profile(package, bin, false)
+}
+
+/// Builds binary `bin` of `package`, with the release profile when `release`, and returns the
+/// path cargo reports for it.
+pub fn build_binary_profile(package: &str, bin: &str, release: bool) -> Result<PathBuf> {
+    let mut cargo = crate::paths::cargo_command();
+    cargo.args([
+        "build",
+        "--package",
+        package,
+        "--bin",
+        bin,
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        cargo.arg("--release");
+    }
+    let output = cargo
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("cannot run cargo")?;

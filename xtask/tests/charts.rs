@@ -140,9 +140,12 @@ fn operator_base_holds_the_install() {
     let docs = parse(&yaml);
     let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
     assert_eq!(kinds.first(), Some(&"Namespace"), "{kinds:?}");
-    for crd in nuvolaris_api::crds() {
-        let name = crd.metadata.name.unwrap();
-        find(&docs, "CustomResourceDefinition", &name);
+    let crds = run(operator_bin(), &["crd", "-o", "json"]);
+    assert!(crds.ok, "nuvolaris-operator crd failed:\n{}", crds.stderr);
+    let crds: Value = serde_json::from_str(&crds.stdout).unwrap();
+    for crd in crds["items"].as_array().expect("crd prints a List") {
+        let name = crd["metadata"]["name"].as_str().unwrap();
+        find(&docs, "CustomResourceDefinition", name);
     }
     for (kind, name) in [
         ("Namespace", "nuvolaris"),

@@ -24,13 +24,8 @@ pub mod conditions;
 pub mod sample;
 pub mod whisk;
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::CustomResourceExt;
-
 /// API group of every Nuvolaris custom resource.
 pub const GROUP: &str = "nuvolaris.org";
 
-/// Every CRD the operator serves, in the order `crd` prints them.
-pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![sample::Sample::crd(), whisk::Whisk::crd()]
-}
+// The CRDs the operator serves are those of its registered reconcilers:
+// `nuvolaris_operator::reconcilers::registry()`, printed by `nuvolaris-operator crd`.

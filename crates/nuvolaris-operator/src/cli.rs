@@ -17,7 +17,9 @@
 
 //! Command line of `nuvolaris-operator`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use nuvolaris_runtime::registry::ReconcilerCommand;
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -43,9 +45,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the controllers (the default).
     Run(RunArgs),
-    /// Print every CRD the operator serves, as a YAML stream.
-    Crd,
-    /// Print the ClusterRole rules the enabled reconcilers need, as a YAML ClusterRole.
+    /// Print the CRD of every registered reconciler, as a YAML stream (or a JSON List).
+    Crd(CrdArgs),
+    /// Print the ClusterRole the enabled reconcilers need, as YAML (or JSON).
     Rbac(RbacArgs),
     /// Print, offline, the objects the operator would apply for custom resources.
     ///
@@ -55,10 +57,73 @@ pub enum Command {
     /// `nuvolaris.org/owner-uid` annotation on children that cannot carry one).
     Render(RenderArgs),
     /// Build a kustomization folder natively and print it as `kubectl kustomize DIR` would.
+    ///
+    /// Not supported (an error, never a silent difference): helm charts (`helmCharts`,
+    /// `helmChartInflationGenerator`), remote resources (URLs, git repositories), exec and KRM
+    /// function plugins (`generators` and `transformers` take only built-in configurations),
+    /// `validators`. Checked to exist, otherwise ignored: `openapi:` (a custom schema) and
+    /// `crds:` (legacy CRD files).
     Kustomize(KustomizeArgs),
-    /// Commands contributed by reconciler crates (see `plugins.rs`).
-    #[command(flatten)]
-    Plugin(crate::plugins::PluginCommand),
+}
+
+/// What the command line asks for: a built-in command, or one a reconciler crate contributes.
+#[derive(Debug)]
+pub enum Invocation {
+    /// A built-in command (`run`, `crd`, `rbac`, `render`, `kustomize`).
+    Builtin(Box<Cli>),
+    /// A subcommand contributed by a registered reconciler, with its arguments.
+    Reconciler(ReconcilerCommand, Vec<String>),
+}
+
+/// The full command line: [`Cli`] plus the subcommands the registered reconcilers contribute.
+pub fn command(commands: &[ReconcilerCommand]) -> clap::Command {
+    commands.iter().fold(Cli::command(), |cmd, c| {
+        cmd.subcommand(
+            clap::Command::new(c.name).about(c.about).arg(
+                clap::Arg::new("args")
+                    .num_args(0..)
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true),
+            ),
+        )
+    })
+}
+
+/// Parses `args` (program name first) against [`command`].
+pub fn parse_from<I, T>(commands: &[ReconcilerCommand], args: I) -> Result<Invocation, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = command(commands).try_get_matches_from(args)?;
+    if let Some((name, sub)) = matches.subcommand() {
+        if let Some(c) = commands.iter().find(|c| c.name == name) {
+            let args = sub
+                .get_many::<String>("args")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default();
+            return Ok(Invocation::Reconciler(c.clone(), args));
+        }
+    }
+    Cli::from_arg_matches(&matches).map(|cli| Invocation::Builtin(Box::new(cli)))
+}
+
+/// Output format of `crd` and `rbac`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// A YAML stream.
+    #[default]
+    Yaml,
+    /// JSON: one object, or a `v1` `List` of several.
+    Json,
+}
+
+/// Flags of `crd`.
+#[derive(Debug, Default, Args)]
+pub struct CrdArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Output::Yaml)]
+    pub output: Output,
 }
 
 /// Log output format.
@@ -127,6 +192,9 @@ pub struct RbacArgs {
     /// Name of the ClusterRole.
     #[arg(long, default_value = "nuvolaris-operator")]
     pub name: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Output::Yaml)]
+    pub output: Output,
 }
 
 /// Flags of `render`.
@@ -145,4 +213,49 @@ pub struct RenderArgs {
 pub struct KustomizeArgs {
     /// The kustomization folder.
     pub dir: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcilers::{commands, registry};
+
+    fn parse(args: &[&str]) -> Result<Invocation, clap::Error> {
+        parse_from(
+            &commands(&registry()),
+            std::iter::once("nuvolaris-operator").chain(args.iter().copied()),
+        )
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        command(&commands(&registry())).debug_assert();
+    }
+
+    #[test]
+    fn a_reconciler_contributes_its_subcommand_through_its_registration() {
+        match parse(&["couchdb-init", "--x", "y"]).unwrap() {
+            Invocation::Reconciler(c, args) => {
+                assert_eq!(c.name, "couchdb-init");
+                assert_eq!(args, ["--x", "y"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let help = command(&commands(&registry())).render_help().to_string();
+        assert!(help.contains("couchdb-init"), "{help}");
+    }
+
+    #[test]
+    fn builtin_commands_still_parse() {
+        let builtin = |args: &[&str]| match parse(args).unwrap() {
+            Invocation::Builtin(cli) => *cli,
+            other => panic!("{other:?}"),
+        };
+        match builtin(&["crd", "-o", "json"]).command {
+            Some(Command::Crd(a)) => assert_eq!(a.output, Output::Json),
+            other => panic!("{other:?}"),
+        }
+        assert!(builtin(&[]).command.is_none());
+        assert!(parse(&["no-such-command"]).is_err());
+    }
 }

@@ -17,7 +17,7 @@
 
 //! The offline subcommands: `crd`, `rbac`, `render`, `kustomize`.
 
-use crate::cli::{KustomizeArgs, RbacArgs, RenderArgs};
+use crate::cli::{CrdArgs, KustomizeArgs, Output, RbacArgs, RenderArgs};
 use nuvolaris_kustomize::yaml::{parse_documents, to_yaml_stream};
 use nuvolaris_runtime::Registration;
 use serde_json::{json, Value};
@@ -48,13 +48,27 @@ pub fn select(
         .collect())
 }
 
-/// `crd`: every CRD as a YAML stream.
-pub fn crd() -> anyhow::Result<String> {
-    let docs = nuvolaris_api::crds()
-        .into_iter()
-        .map(serde_json::to_value)
+/// Prints `docs` in `output`: a YAML stream, or JSON (one object, or a `v1` `List`).
+fn print(docs: Vec<Value>, output: Output) -> anyhow::Result<String> {
+    match output {
+        Output::Yaml => Ok(to_yaml_stream(&docs)),
+        Output::Json => {
+            let value = match <[Value; 1]>::try_from(docs) {
+                Ok([doc]) => doc,
+                Err(docs) => json!({ "apiVersion": "v1", "kind": "List", "items": docs }),
+            };
+            Ok(serde_json::to_string_pretty(&value)? + "\n")
+        }
+    }
+}
+
+/// `crd`: the CRD of every registered reconciler, in registration order.
+pub fn crd(regs: &[Arc<dyn Registration>], args: &CrdArgs) -> anyhow::Result<String> {
+    let docs = regs
+        .iter()
+        .map(|r| serde_json::to_value(r.crd()))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(to_yaml_stream(&docs))
+    print(docs, args.output)
 }
 
 /// `rbac`: a ClusterRole with the rules of the selected reconcilers.
@@ -67,7 +81,7 @@ pub fn rbac(regs: Vec<Arc<dyn Registration>>, args: &RbacArgs) -> anyhow::Result
         "metadata": { "name": args.name },
         "rules": rules,
     });
-    Ok(to_yaml_stream(&[role]))
+    print(vec![role], args.output)
 }
 
 /// Renders custom resource documents with the reconciler that handles each.
@@ -141,12 +155,47 @@ pub fn kustomize(args: &KustomizeArgs) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugins::registry;
+    use crate::reconcilers::registry;
 
     #[test]
-    fn crd_prints_samples() {
-        let y = crd().unwrap();
-        assert!(y.contains("name: samples.nuvolaris.org"), "{y}");
+    fn crd_prints_the_crd_of_every_registered_reconciler_in_order() {
+        let y = crd(&registry(), &CrdArgs::default()).unwrap();
+        let docs = parse_documents(&y, "crd").unwrap();
+        let names: Vec<&str> = docs
+            .iter()
+            .filter_map(|d| d.pointer("/metadata/name").and_then(Value::as_str))
+            .collect();
+        assert_eq!(names, ["samples.nuvolaris.org", "whisks.nuvolaris.org"]);
+    }
+
+    #[test]
+    fn crd_and_rbac_print_json_on_request() {
+        let list: Value = serde_json::from_str(
+            &crd(
+                &registry(),
+                &CrdArgs {
+                    output: Output::Json,
+                },
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(list["kind"], "List");
+        assert_eq!(list["items"][1]["metadata"]["name"], "whisks.nuvolaris.org");
+        let role: Value = serde_json::from_str(
+            &rbac(
+                registry(),
+                &RbacArgs {
+                    reconcilers: vec![],
+                    name: "x".into(),
+                    output: Output::Json,
+                },
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(role["kind"], "ClusterRole");
+        assert_eq!(role["metadata"]["name"], "x");
     }
 
     #[test]
@@ -166,6 +215,7 @@ mod tests {
             &RbacArgs {
                 reconcilers: vec![],
                 name: "x".into(),
+                output: Output::Yaml,
             },
         )
         .unwrap();

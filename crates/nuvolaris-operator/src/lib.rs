@@ -21,30 +21,41 @@ pub mod cli;
 pub mod commands;
 pub mod http;
 pub mod login;
-pub mod plugins;
+pub mod reconcilers;
 pub mod run;
 pub mod telemetry;
 
-use cli::{Cli, Command, LogFormat};
+use cli::{Command, Invocation, LogFormat};
 
 /// Runs the command line; returns the process exit code.
-pub async fn main_with(cli: Cli) -> i32 {
-    let format = match &cli.command {
-        Some(Command::Run(a)) => a.log_format,
-        None => cli.run.log_format,
-        _ => LogFormat::Text,
+pub async fn main_with(invocation: Invocation) -> i32 {
+    let format = match &invocation {
+        Invocation::Builtin(cli) => match &cli.command {
+            Some(Command::Run(a)) => a.log_format,
+            None => cli.run.log_format,
+            _ => LogFormat::Text,
+        },
+        Invocation::Reconciler(..) => LogFormat::Text,
     };
     let _guard = telemetry::init(format);
-    let result = match cli.command {
-        None => run::run(cli.run).await,
-        Some(Command::Run(a)) => run::run(a).await,
-        Some(Command::Crd) => commands::crd().map(|s| print!("{s}")),
-        Some(Command::Rbac(a)) => commands::rbac(plugins::registry(), &a).map(|s| print!("{s}")),
-        Some(Command::Render(a)) => {
-            commands::render(&plugins::registry(), &a).map(|s| print!("{s}"))
-        }
-        Some(Command::Kustomize(a)) => commands::kustomize(&a).map(|s| print!("{s}")),
-        Some(Command::Plugin(p)) => plugins::run_plugin(p).await,
+    let result = match invocation {
+        Invocation::Builtin(cli) => match cli.command {
+            None => run::run(cli.run).await,
+            Some(Command::Run(a)) => run::run(a).await,
+            Some(Command::Crd(a)) => {
+                commands::crd(&reconcilers::registry(), &a).map(|s| print!("{s}"))
+            }
+            Some(Command::Rbac(a)) => {
+                commands::rbac(reconcilers::registry(), &a).map(|s| print!("{s}"))
+            }
+            Some(Command::Render(a)) => {
+                commands::render(&reconcilers::registry(), &a).map(|s| print!("{s}"))
+            }
+            Some(Command::Kustomize(a)) => commands::kustomize(&a).map(|s| print!("{s}")),
+        },
+        Invocation::Reconciler(command, args) => (command.run)(args)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", command.name)),
     };
     match result {
         Ok(()) => 0,

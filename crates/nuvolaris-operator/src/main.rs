@@ -17,11 +17,12 @@
 
 //! The Nuvolaris operator binary.
 
-use clap::Parser;
+use nuvolaris_operator::{cli, reconcilers};
 
 #[tokio::main]
 async fn main() {
-    let cli = nuvolaris_operator::cli::Cli::parse();
-    let code = nuvolaris_operator::main_with(cli).await;
+    let commands = reconcilers::commands(&reconcilers::registry());
+    let invocation = cli::parse_from(&commands, std::env::args_os()).unwrap_or_else(|e| e.exit());
+    let code = nuvolaris_operator::main_with(invocation).await;
     std::process::exit(code);
 }

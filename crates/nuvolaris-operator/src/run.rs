@@ -20,7 +20,7 @@
 use crate::cli::RunArgs;
 use crate::commands::select;
 use crate::http::{self, AppState};
-use crate::{login, plugins};
+use crate::{login, reconcilers};
 use kube::runtime::events::{Recorder, Reporter};
 use nuvolaris_runtime::{supervisor, ControllerConfig, Health, LeaderConfig, Metrics, Shared};
 use std::sync::Arc;
@@ -70,7 +70,7 @@ fn default_identity() -> String {
 /// Runs the operator until SIGTERM/SIGINT; returns after in-flight work finished (or the
 /// shutdown timeout passed).
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let regs = select(plugins::registry(), &args.reconcilers)?;
+    let regs = select(reconcilers::registry(), &args.reconcilers)?;
     let metrics = Arc::new(Metrics::new());
     let health = Health::new();
     for r in &regs {

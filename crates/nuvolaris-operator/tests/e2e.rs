@@ -68,7 +68,9 @@ impl Env {
 
 /// Installs every CRD of the operator (the default `run` enables every reconciler).
 async fn crd(env: &Env) {
-    env.env.install_crds(nuvolaris_api::crds()).await;
+    env.env
+        .install_crds(nuvolaris_operator::reconcilers::registry().iter().map(|r| r.crd()))
+        .await;
 }
 
 /// The operator binary of this crate as a process (the shared `OperatorProcess`).

@@ -60,13 +60,40 @@ pub trait Registration: Send + Sync {
         cfg: ControllerConfig,
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> BoxFuture<'static, ()>;
+    /// The subcommands it contributes to the binary (e.g. Whisk's `couchdb-init`, run by a Job).
+    fn commands(&self) -> Vec<ReconcilerCommand> {
+        Vec::new()
+    }
 }
 
-struct Registered<R: Reconciler>(Arc<R>);
+/// Error of a [`ReconcilerCommand`].
+pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A subcommand of the operator binary contributed by a reconciler crate through its
+/// registration, so adding one edits no enum of the binary.
+#[derive(Clone, Debug)]
+pub struct ReconcilerCommand {
+    /// Subcommand name, e.g. `couchdb-init`.
+    pub name: &'static str,
+    /// One-line help.
+    pub about: &'static str,
+    /// Runs it with the arguments after the subcommand name.
+    pub run: fn(Vec<String>) -> BoxFuture<'static, Result<(), CommandError>>,
+}
+
+struct Registered<R: Reconciler>(Arc<R>, Vec<ReconcilerCommand>);
 
 /// Registers a reconciler: `nuvolaris_runtime::register(SampleReconciler::default())`.
 pub fn register<R: Reconciler>(reconciler: R) -> Arc<dyn Registration> {
-    Arc::new(Registered(Arc::new(reconciler)))
+    register_with_commands(reconciler, Vec::new())
+}
+
+/// Registers a reconciler that also contributes subcommands to the binary.
+pub fn register_with_commands<R: Reconciler>(
+    reconciler: R,
+    commands: Vec<ReconcilerCommand>,
+) -> Arc<dyn Registration> {
+    Arc::new(Registered(Arc::new(reconciler), commands))
 }
 
 impl<R: Reconciler> Registration for Registered<R> {
@@ -127,5 +154,8 @@ impl<R: Reconciler> Registration for Registered<R> {
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> BoxFuture<'static, ()> {
         controller::run(self.0.clone(), shared, cfg, shutdown).boxed()
+    }
+    fn commands(&self) -> Vec<ReconcilerCommand> {
+        self.1.clone()
     }
 }

@@ -55,6 +55,11 @@ pub const NOT_READY_REQUEUE: Duration = Duration::from_secs(30);
 #[derive(Clone, Debug, Default)]
 pub struct SampleReconciler;
 
+/// The Sample reconciler as the operator binary registers it.
+pub fn registration() -> Arc<dyn nuvolaris_runtime::Registration> {
+    nuvolaris_runtime::register(SampleReconciler)
+}
+
 /// Splits an image reference into kustomize `images` fields: `(newName, newTag, digest)`.
 pub fn split_image(image: &str) -> (String, Option<String>, Option<String>) {
     if let Some((name, digest)) = image.split_once('@') {

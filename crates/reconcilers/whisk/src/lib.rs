@@ -62,3 +62,33 @@ pub async fn couchdb_init_from_env() -> Result<couchdb_init::Report> {
     let cfg = couchdb_init::InitConfig::from_env()?;
     couchdb_init::run(&cfg).await
 }
+
+/// The Whisk reconciler as the operator binary registers it, with its `couchdb-init` subcommand.
+pub fn registration() -> std::sync::Arc<dyn nuvolaris_runtime::Registration> {
+    nuvolaris_runtime::registry::register_with_commands(
+        WhiskReconciler::default(),
+        vec![nuvolaris_runtime::registry::ReconcilerCommand {
+            name: "couchdb-init",
+            about: "Prepares CouchDB for OpenWhisk (run by the `couchdb-init` Job; settings from its environment)",
+            run: run_couchdb_init,
+        }],
+    )
+}
+
+/// The `couchdb-init` subcommand: [`couchdb_init_from_env`], logging what it did.
+fn run_couchdb_init(
+    _args: Vec<String>,
+) -> futures::future::BoxFuture<
+    'static,
+    std::result::Result<(), nuvolaris_runtime::registry::CommandError>,
+> {
+    Box::pin(async {
+        let report = couchdb_init_from_env().await?;
+        tracing::info!(
+            steps = report.steps.len(),
+            changed = report.changed(),
+            "couchdb-init done"
+        );
+        Ok(())
+    })
+}
