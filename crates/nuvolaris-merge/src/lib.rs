@@ -34,17 +34,9 @@
 //! assert_eq!(strategic_merge(&live, &patch).unwrap()["data"], json!({"b": "2"}));
 //! ```
 
+pub mod error;
 pub mod schema;
 pub mod smp;
 
+pub use error::MergeError;
 pub use smp::{strategic_merge, strategic_merge_owned, strategic_merge_with, Flavor};
-
-/// A strategic merge patch could not be applied (bad directive, missing merge key, ...).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("strategic merge patch: {path}: {message}")]
-pub struct MergeError {
-    /// Field path in the patch where the problem is (`.spec.template...`, `.` for the top).
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}

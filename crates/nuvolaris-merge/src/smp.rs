@@ -34,7 +34,7 @@
 //! `$patch: replace | delete` work on maps and list items.
 
 use crate::schema::{self, Node, SmpList};
-use crate::MergeError;
+use crate::error::MergeError;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 

@@ -15,10 +15,10 @@
 // specific language governing permissions and limitations
 // under the License.
 
-//! The engine's source files import one another in one direction only: the graph of `use`
-//! and path references between the files of `src/` has no cycle (issue 13: "no import cycles
-//! between files"). Module declarations (`mod x;`) are not imports; references from a file to
-//! itself (its own `mod tests`) do not count.
+//! In every crate of the workspace the source files import one another in one direction only:
+//! the graph of `use` and path references between the files of `src/` has no cycle (issue 13:
+//! "no import cycles between files"). Module declarations (`mod x;`) are not imports; references
+//! from a file to itself (its own `mod tests`) do not count.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -177,18 +177,54 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// File -> files it refers to.
+/// The text of the statement that `before` ends in (from the last `;`, `{` or `}`).
+fn statement_start(before: &str) -> &str {
+    let at = before.rfind([';', '{', '}']).map_or(0, |n| n + 1);
+    before[at..].trim_start()
+}
+
+/// The file a path refers to: its longest prefix that is a module, followed through the
+/// re-exports (`pub use`) of that module to where the item is defined.
+fn resolve(
+    r: &[String],
+    modules: &BTreeSet<Vec<String>>,
+    aliases: &BTreeMap<(Vec<String>, String), Vec<String>>,
+) -> Vec<String> {
+    let mut path = r.to_vec();
+    for _ in 0..16 {
+        let target = (0..=path.len())
+            .rev()
+            .map(|n| path[..n].to_vec())
+            .find(|m| modules.contains(m))
+            .expect("the crate root is a module");
+        match path
+            .get(target.len())
+            .and_then(|next| aliases.get(&(target.clone(), next.clone())))
+        {
+            Some(to) if to.as_slice() != path.as_slice() => {
+                let mut next = to.clone();
+                next.extend(path[target.len() + 1..].iter().cloned());
+                path = next;
+            }
+            _ => return target,
+        }
+    }
+    Vec::new()
+}
+
 fn import_graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
     let mut files = Vec::new();
     rust_files(src, &mut files);
     let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(src, f)).collect();
     let mut graph = BTreeMap::new();
+    let mut raw = BTreeMap::new();
     for f in &files {
         let me = module_of(src, f);
         let text = strip(&std::fs::read_to_string(f).expect("readable source"));
         // inline modules (`mod tests { ... }`) shift what `super` and `self` mean
         let mut inline: Vec<(String, usize)> = Vec::new();
         let mut depth = 0usize;
-        let mut refs: Vec<Vec<String>> = Vec::new();
+        let mut refs: Vec<(Vec<String>, bool)> = Vec::new();
         let mut i = 0;
         while i < text.len() {
             let rest = &text[i..];
@@ -242,12 +278,15 @@ fn import_graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
                             b.pop();
                             s = skip_ws(&text, s) + "super::".len();
                         }
+                        let before = text[..i].trim_end();
+                        let reexport =
+                            before.ends_with("use") && statement_start(before).starts_with("pub");
                         let mut found = Vec::new();
                         let end = parse_tree(&text, s, Vec::new(), &mut found);
                         for p in found {
                             let mut full = b.clone();
                             full.extend(p);
-                            refs.push(full);
+                            refs.push((full, reexport));
                         }
                         i = end.max(i + 1);
                         continue;
@@ -258,13 +297,23 @@ fn import_graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
             }
             i += c.len_utf8();
         }
+        raw.insert(me, refs);
+    }
+    // `pub use a::B;` in module M: a reference to `M::B` is a reference to module `a`
+    let mut aliases: BTreeMap<(Vec<String>, String), Vec<String>> = BTreeMap::new();
+    for (me, refs) in &raw {
+        for (r, reexport) in refs {
+            if *reexport {
+                if let Some(last) = r.last() {
+                    aliases.insert((me.clone(), last.clone()), r.clone());
+                }
+            }
+        }
+    }
+    for (me, refs) in raw {
         let mut targets = BTreeSet::new();
-        for r in refs {
-            let target = (0..=r.len())
-                .rev()
-                .map(|n| r[..n].to_vec())
-                .find(|m| modules.contains(m))
-                .expect("the crate root is a module");
+        for (r, _) in refs {
+            let target = resolve(&r, &modules, &aliases);
             if target != me {
                 targets.insert(target);
             }
@@ -323,29 +372,71 @@ fn name(m: &[String]) -> String {
     }
 }
 
+/// The `src/` folder of every crate in the workspace (found through the `Cargo.toml` files).
+fn crate_sources(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("readable folder") {
+            let p = e.expect("entry").path();
+            let skip = p.file_name().is_some_and(|n| {
+                n == "target"
+                    || n == ".git"
+                    || n == "node_modules"
+                    || n == ".tools"
+                    || n == "templates"
+            });
+            if p.is_dir() && !skip {
+                dirs.push(p);
+            } else if p.file_name().is_some_and(|n| n == "Cargo.toml") && d.join("src").is_dir() {
+                out.push(d.join("src"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
 fn source_files_import_each_other_in_one_direction() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let graph = import_graph(&src);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let crates = crate_sources(&root);
+    // the walk finds the crates it must find
+    for want in [
+        "nuvolaris-kustomize",
+        "nuvolaris-runtime",
+        "nuvolaris-apiserver",
+        "whisk",
+        "xtask",
+    ] {
+        assert!(
+            crates
+                .iter()
+                .any(|c| c.parent().is_some_and(|p| p.ends_with(want))),
+            "{want} not found among {crates:?}"
+        );
+    }
     // the checker sees the imports it must see
-    let resource = graph
-        .get(&vec!["resource".to_string()])
-        .expect("resource.rs");
-    assert!(
-        resource.contains(&vec!["resid".to_string()]),
-        "{resource:?}"
-    );
-    let selector = graph
+    let kustomize = import_graph(&root.join("crates/nuvolaris-kustomize/src"));
+    let selector = kustomize
         .get(&vec!["selector".to_string()])
         .expect("selector.rs");
     assert!(
         selector.contains(&vec!["resource".to_string()]),
         "{selector:?}"
     );
-    if let Some(cycle) = find_cycle(&graph) {
-        let shown: Vec<String> = cycle.iter().map(|m| name(m)).collect();
-        panic!("import cycle between files: {}", shown.join(" -> "));
+    let mut cycles = Vec::new();
+    for src in &crates {
+        if let Some(cycle) = find_cycle(&import_graph(src)) {
+            let shown: Vec<String> = cycle.iter().map(|m| name(m)).collect();
+            cycles.push(format!("{}: {}", src.display(), shown.join(" -> ")));
+        }
     }
+    assert!(
+        cycles.is_empty(),
+        "import cycles between files:\n{}",
+        cycles.join("\n")
+    );
 }
 
 #[test]
@@ -372,4 +463,19 @@ fn strings_comments_and_groups_are_read_right() {
         .map(|p| p.into_iter().map(String::from).collect())
         .collect();
     assert_eq!(out, want);
+}
+
+#[test]
+fn a_reference_through_a_reexport_points_at_the_defining_file() {
+    let m = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let modules = BTreeSet::from([m(&[]), m(&["error"]), m(&["applier"])]);
+    let aliases = BTreeMap::from([((m(&[]), "Error".to_string()), m(&["error", "Error"]))]);
+    assert_eq!(resolve(&m(&["Error"]), &modules, &aliases), m(&["error"]));
+    assert_eq!(
+        resolve(&m(&["applier", "Applier"]), &modules, &aliases),
+        m(&["applier"])
+    );
+    // not re-exported: the facade itself
+    assert_eq!(resolve(&m(&["Other"]), &modules, &aliases), m(&[]));
+    assert_eq!(statement_start("x; pub use"), "pub use");
 }
