@@ -212,6 +212,28 @@ fn resolve(
     Vec::new()
 }
 
+/// The `#[macro_export]` macros of the crate in `src`: (module of the defining file, name).
+fn exported_macros(src: &Path) -> Vec<(Vec<String>, String)> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut out = Vec::new();
+    for f in files {
+        let text = strip(&std::fs::read_to_string(&f).expect("readable source"));
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("#[macro_export]") {
+            rest = &rest[at + "#[macro_export]".len()..];
+            let t = rest.trim_start();
+            if let Some(def) = t.strip_prefix("macro_rules!") {
+                let def = def.trim_start();
+                if let Some(name) = ident_at(def, 0) {
+                    out.push((module_of(src, &f), name.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn import_graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
     let mut files = Vec::new();
     rust_files(src, &mut files);
@@ -301,6 +323,12 @@ fn import_graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
     }
     // `pub use a::B;` in module M: a reference to `M::B` is a reference to module `a`
     let mut aliases: BTreeMap<(Vec<String>, String), Vec<String>> = BTreeMap::new();
+    // `#[macro_export] macro_rules! m` in file F is `crate::m`, defined in F
+    for (me, name) in exported_macros(src) {
+        let mut at = me.clone();
+        at.push(name.clone());
+        aliases.insert((Vec::new(), name), at);
+    }
     for (me, refs) in &raw {
         for (r, reexport) in refs {
             if *reexport {

@@ -31,32 +31,10 @@ pub mod report;
 pub mod sa_key;
 pub mod scenarios;
 pub mod testkit;
+pub mod workspace;
 
 pub use backend::{Backend, BackendKind};
 pub use error::{Error, Result};
-pub use report::{Outcome, Report, ScenarioResult};
+pub use report::{Report, ScenarioOutcome, ScenarioResult};
 pub use scenarios::{run_all, SCENARIOS};
-
-use std::path::PathBuf;
-
-/// Fails a scenario check with a message when `cond` is false.
-#[macro_export]
-macro_rules! ensure {
-    ($cond:expr, $($fmt:tt)+) => {
-        if !$cond {
-            return Err($crate::Error::Check(format!($($fmt)+)));
-        }
-    };
-}
-
-/// The workspace root: `$NUVOLARIS_ROOT`, else two levels above this crate.
-pub fn workspace_root() -> PathBuf {
-    if let Some(p) = std::env::var_os("NUVOLARIS_ROOT").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    dir.parent()
-        .and_then(|p| p.parent())
-        .map(PathBuf::from)
-        .unwrap_or(dir)
-}
+pub use workspace::workspace_root;

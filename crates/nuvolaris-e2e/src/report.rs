@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// How a scenario ended.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub enum ScenarioOutcome {
     /// Every check held.
     Passed,
     /// A check failed or it timed out; the reason says which.
@@ -36,8 +36,8 @@ pub enum Outcome {
 pub struct ScenarioResult {
     /// Scenario name.
     pub name: String,
-    /// Outcome.
-    pub outcome: Outcome,
+    /// ScenarioOutcome.
+    pub outcome: ScenarioOutcome,
     /// Wall-clock time.
     pub duration: Duration,
     /// Notes (measurements) the scenario recorded.
@@ -58,7 +58,7 @@ impl Report {
     pub fn passed(&self) -> usize {
         self.results
             .iter()
-            .filter(|r| r.outcome == Outcome::Passed)
+            .filter(|r| r.outcome == ScenarioOutcome::Passed)
             .count()
     }
 
@@ -66,7 +66,7 @@ impl Report {
     pub fn failures(&self) -> Vec<&ScenarioResult> {
         self.results
             .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+            .filter(|r| matches!(r.outcome, ScenarioOutcome::Failed(_)))
             .collect()
     }
 
@@ -74,7 +74,7 @@ impl Report {
     pub fn not_applicable(&self) -> usize {
         self.results
             .iter()
-            .filter(|r| matches!(r.outcome, Outcome::NotApplicable(_)))
+            .filter(|r| matches!(r.outcome, ScenarioOutcome::NotApplicable(_)))
             .count()
     }
 
@@ -101,9 +101,9 @@ impl fmt::Display for Report {
         )?;
         for r in &self.results {
             let (res, why) = match &r.outcome {
-                Outcome::Passed => ("pass", r.notes.join("; ")),
-                Outcome::Failed(m) => ("FAIL", m.clone()),
-                Outcome::NotApplicable(m) => ("n/a", m.clone()),
+                ScenarioOutcome::Passed => ("pass", r.notes.join("; ")),
+                ScenarioOutcome::Failed(m) => ("FAIL", m.clone()),
+                ScenarioOutcome::NotApplicable(m) => ("n/a", m.clone()),
             };
             let why = why.replace('\n', "\n    ");
             writeln!(
@@ -130,7 +130,7 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    fn r(name: &str, outcome: Outcome) -> ScenarioResult {
+    fn r(name: &str, outcome: ScenarioOutcome) -> ScenarioResult {
         ScenarioResult {
             name: name.into(),
             outcome,
@@ -140,12 +140,12 @@ mod tests {
     }
 
     #[rstest]
-    #[case::all_passed(vec![Outcome::Passed, Outcome::Passed], true)]
-    #[case::na_is_not_failure(vec![Outcome::Passed, Outcome::NotApplicable("no rbac".into())], true)]
-    #[case::one_failed(vec![Outcome::Passed, Outcome::Failed("boom".into())], false)]
-    #[case::only_na_is_not_success(vec![Outcome::NotApplicable("x".into())], false)]
+    #[case::all_passed(vec![ScenarioOutcome::Passed, ScenarioOutcome::Passed], true)]
+    #[case::na_is_not_failure(vec![ScenarioOutcome::Passed, ScenarioOutcome::NotApplicable("no rbac".into())], true)]
+    #[case::one_failed(vec![ScenarioOutcome::Passed, ScenarioOutcome::Failed("boom".into())], false)]
+    #[case::only_na_is_not_success(vec![ScenarioOutcome::NotApplicable("x".into())], false)]
     #[case::empty_is_not_success(vec![], false)]
-    fn success(#[case] outcomes: Vec<Outcome>, #[case] want: bool) {
+    fn success(#[case] outcomes: Vec<ScenarioOutcome>, #[case] want: bool) {
         let rep = Report {
             backend: "embedded".into(),
             results: outcomes
@@ -162,9 +162,9 @@ mod tests {
         let rep = Report {
             backend: "embedded".into(),
             results: vec![
-                r("a", Outcome::Passed),
-                r("bb", Outcome::Failed("why".into())),
-                r("c", Outcome::NotApplicable("no rbac".into())),
+                r("a", ScenarioOutcome::Passed),
+                r("bb", ScenarioOutcome::Failed("why".into())),
+                r("c", ScenarioOutcome::NotApplicable("no rbac".into())),
             ],
         };
         let t = rep.to_string();

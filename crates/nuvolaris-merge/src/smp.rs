@@ -33,8 +33,8 @@
 //! (and every list of a kind without schema, i.e. custom resources) are replaced;
 //! `$patch: replace | delete` work on maps and list items.
 
-use crate::schema::{self, Node, SmpList};
 use crate::error::MergeError;
+use crate::schema::{self, Node, SmpList};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 

@@ -69,7 +69,11 @@ impl Env {
 /// Installs every CRD of the operator (the default `run` enables every reconciler).
 async fn crd(env: &Env) {
     env.env
-        .install_crds(nuvolaris_operator::reconcilers::registry().iter().map(|r| r.crd()))
+        .install_crds(
+            nuvolaris_operator::reconcilers::registry()
+                .iter()
+                .map(|r| r.crd()),
+        )
         .await;
 }
 

@@ -35,21 +35,12 @@ mod support;
 mod whisk;
 
 use crate::backend::Backend;
-use crate::report::{Outcome, Report, ScenarioResult};
+use crate::report::{Report, ScenarioOutcome, ScenarioResult};
 use crate::Result;
 use futures::future::BoxFuture;
 use std::time::{Duration, Instant};
 
-pub use support::OPERATOR_SA;
-
-/// How a scenario that did not fail ended.
-#[derive(Debug)]
-pub enum Done {
-    /// Passed, with measurements worth reporting.
-    Passed(Vec<String>),
-    /// Not applicable to the backend, with the reason.
-    NotApplicable(String),
-}
+pub use support::{Done, OPERATOR_SA};
 
 type ScenarioFn = for<'a> fn(&'a Backend) -> BoxFuture<'a, Result<Done>>;
 
@@ -90,7 +81,7 @@ pub async fn run_all(backend: &Backend, filter: Option<&[String]>) -> Report {
             if !SCENARIOS.iter().any(|s| s.name == n) {
                 report.results.push(ScenarioResult {
                     name: n.clone(),
-                    outcome: Outcome::Failed(format!(
+                    outcome: ScenarioOutcome::Failed(format!(
                         "no such scenario (known: {})",
                         SCENARIOS
                             .iter()
@@ -112,11 +103,11 @@ pub async fn run_all(backend: &Backend, filter: Option<&[String]>) -> Report {
         let start = Instant::now();
         let res = tokio::time::timeout(s.timeout, (s.run)(backend)).await;
         let (outcome, notes) = match res {
-            Ok(Ok(Done::Passed(n))) => (Outcome::Passed, n),
-            Ok(Ok(Done::NotApplicable(why))) => (Outcome::NotApplicable(why), Vec::new()),
-            Ok(Err(e)) => (Outcome::Failed(e.to_string()), Vec::new()),
+            Ok(Ok(Done::Passed(n))) => (ScenarioOutcome::Passed, n),
+            Ok(Ok(Done::NotApplicable(why))) => (ScenarioOutcome::NotApplicable(why), Vec::new()),
+            Ok(Err(e)) => (ScenarioOutcome::Failed(e.to_string()), Vec::new()),
             Err(_) => (
-                Outcome::Failed(format!("did not finish within {}s", s.timeout.as_secs())),
+                ScenarioOutcome::Failed(format!("did not finish within {}s", s.timeout.as_secs())),
                 Vec::new(),
             ),
         };

@@ -18,7 +18,6 @@
 //! What the scenarios share: starting an operator process, the namespace and CRDs, liveness
 //! checks, the operator's ServiceAccount kubeconfig.
 
-use super::Done;
 use crate::backend::Backend;
 use crate::kube_util as ku;
 use crate::kube_util::{retry, wait_for};
@@ -32,6 +31,15 @@ use kube::Client;
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
+
+/// How a scenario that did not fail ended.
+#[derive(Debug)]
+pub enum Done {
+    /// Passed, with measurements worth reporting.
+    Passed(Vec<String>),
+    /// Not applicable to the backend, with the reason.
+    NotApplicable(String),
+}
 
 pub(super) const T_READY: Duration = Duration::from_secs(60);
 

@@ -24,7 +24,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use nuvolaris_reconciler_whisk::couchdb_init::{run, InitConfig, Outcome};
+use nuvolaris_reconciler_whisk::couchdb_init::{run, InitConfig, StepOutcome};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -137,10 +137,10 @@ async fn couchdb_only_calls_are_made_once_with_the_expected_bodies() {
     let first = run(&cfg).await.expect("first run");
     assert!(first
         .steps
-        .contains(&("cluster_setup".to_string(), Outcome::Created)));
+        .contains(&("cluster_setup".to_string(), StepOutcome::Created)));
     assert!(first
         .steps
-        .contains(&("reduce_limit".to_string(), Outcome::Updated)));
+        .contains(&("reduce_limit".to_string(), StepOutcome::Updated)));
     {
         let f = state.lock().unwrap();
         let setup: Vec<&Req> = f

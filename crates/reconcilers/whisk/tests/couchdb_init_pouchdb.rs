@@ -19,7 +19,9 @@
 //! port. Found through `NUVOLARIS_POUCHDB_SERVER` or `pouchdb-server` on PATH; when absent the test
 //! says it did not run, and fails if `NUVOLARIS_REQUIRE_POUCHDB=1`.
 
-use nuvolaris_reconciler_whisk::couchdb_init::{run, InitConfig, Outcome, DATABASES, DB_PREFIX};
+use nuvolaris_reconciler_whisk::couchdb_init::{
+    run, InitConfig, StepOutcome, DATABASES, DB_PREFIX,
+};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -153,7 +155,7 @@ async fn couchdb_init_prepares_pouchdb_and_is_idempotent() {
     assert!(first
         .steps
         .iter()
-        .any(|(s, o)| s == "cluster_setup" && matches!(o, Outcome::Skipped(_))));
+        .any(|(s, o)| s == "cluster_setup" && matches!(o, StepOutcome::Skipped(_))));
 
     let base = &server.url;
     for db in DATABASES {
@@ -235,11 +237,11 @@ async fn couchdb_init_prepares_pouchdb_and_is_idempotent() {
     let changed: Vec<_> = third
         .steps
         .iter()
-        .filter(|(_, o)| *o != Outcome::Unchanged && !matches!(o, Outcome::Skipped(_)))
+        .filter(|(_, o)| *o != StepOutcome::Unchanged && !matches!(o, StepOutcome::Skipped(_)))
         .collect();
     assert_eq!(
         changed,
-        vec![&("user invoker".to_string(), Outcome::Updated)]
+        vec![&("user invoker".to_string(), StepOutcome::Updated)]
     );
     server.child.kill().await.ok();
 }

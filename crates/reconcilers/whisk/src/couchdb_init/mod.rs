@@ -125,7 +125,7 @@ impl InitConfig {
 
 /// What a step did.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum StepOutcome {
     /// The thing did not exist and was created.
     Created,
     /// The thing existed with different content and was rewritten.
@@ -140,7 +140,7 @@ pub enum Outcome {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     /// (step, outcome).
-    pub steps: Vec<(String, Outcome)>,
+    pub steps: Vec<(String, StepOutcome)>,
 }
 
 impl Report {
@@ -148,9 +148,9 @@ impl Report {
     pub fn changed(&self) -> bool {
         self.steps
             .iter()
-            .any(|(_, o)| matches!(o, Outcome::Created | Outcome::Updated))
+            .any(|(_, o)| matches!(o, StepOutcome::Created | StepOutcome::Updated))
     }
-    fn push(&mut self, step: impl Into<String>, o: Outcome) {
+    fn push(&mut self, step: impl Into<String>, o: StepOutcome) {
         let step = step.into();
         tracing::info!(step = %step, outcome = ?o, "couchdb-init step");
         self.steps.push((step, o));
@@ -223,7 +223,7 @@ impl Client<'_> {
     }
 
     /// Creates or rewrites document `doc` (with `_id`) in `db` unless it already has that content.
-    async fn upsert(&self, db: &str, doc: &Value) -> Result<Outcome> {
+    async fn upsert(&self, db: &str, doc: &Value) -> Result<StepOutcome> {
         let id = doc["_id"].as_str().unwrap_or_default();
         let path = format!("/{db}/{}", encode(id));
         let (st, cur) = self.admin(Method::GET, &path, None).await?;
@@ -234,12 +234,12 @@ impl Client<'_> {
                 m.remove("_rev");
             }
             if existing == *doc {
-                return Ok(Outcome::Unchanged);
+                return Ok(StepOutcome::Unchanged);
             }
             desired["_rev"] = cur["_rev"].clone();
-            Outcome::Updated
+            StepOutcome::Updated
         } else if st == StatusCode::NOT_FOUND {
-            Outcome::Created
+            StepOutcome::Created
         } else {
             return Err(Self::fail("GET", &path, st, &cur));
         };
@@ -328,7 +328,7 @@ pub async fn run(cfg: &InitConfig) -> Result<Report> {
         let (st, v) = c.admin(Method::GET, "/_cluster_setup", None).await?;
         let state = v["state"].as_str().unwrap_or_default();
         if st.is_success() && (state == "single_node_enabled" || state == "cluster_finished") {
-            report.push("cluster_setup", Outcome::Unchanged);
+            report.push("cluster_setup", StepOutcome::Unchanged);
         } else {
             let body = json!({
                 "action": "enable_single_node", "singlenode": true, "bind_address": "0.0.0.0",
@@ -340,27 +340,27 @@ pub async fn run(cfg: &InitConfig) -> Result<Report> {
             if !st.is_success() {
                 return Err(Client::fail("POST", "/_cluster_setup", st, &v));
             }
-            report.push("cluster_setup", Outcome::Created);
+            report.push("cluster_setup", StepOutcome::Created);
         }
         let path = "/_node/_local/_config/query_server_config/reduce_limit";
         let (st, v) = c.admin(Method::GET, path, None).await?;
         if st.is_success() && v == json!("false") {
-            report.push("reduce_limit", Outcome::Unchanged);
+            report.push("reduce_limit", StepOutcome::Unchanged);
         } else {
             let (st, v) = c.admin(Method::PUT, path, Some(&json!("false"))).await?;
             if !st.is_success() {
                 return Err(Client::fail("PUT", path, st, &v));
             }
-            report.push("reduce_limit", Outcome::Updated);
+            report.push("reduce_limit", StepOutcome::Updated);
         }
     } else {
         report.push(
             "cluster_setup",
-            Outcome::Skipped("server is not CouchDB".into()),
+            StepOutcome::Skipped("server is not CouchDB".into()),
         );
         report.push(
             "reduce_limit",
-            Outcome::Skipped("server is not CouchDB".into()),
+            StepOutcome::Skipped("server is not CouchDB".into()),
         );
     }
 
@@ -372,7 +372,7 @@ pub async fn run(cfg: &InitConfig) -> Result<Report> {
             .call(Method::POST, "/_session", Some(&login), None)
             .await?;
         if st.is_success() && v["name"].as_str() == Some(user.as_str()) {
-            report.push(step, Outcome::Unchanged);
+            report.push(step, StepOutcome::Unchanged);
             continue;
         }
         let path = format!("/_users/{}", encode(&format!("org.couchdb.user:{user}")));
@@ -380,9 +380,9 @@ pub async fn run(cfg: &InitConfig) -> Result<Report> {
         let mut doc = json!({ "_id": format!("org.couchdb.user:{user}"), "name": user, "password": password, "roles": [], "type": "user" });
         let outcome = if st == StatusCode::OK {
             doc["_rev"] = cur["_rev"].clone();
-            Outcome::Updated
+            StepOutcome::Updated
         } else {
-            Outcome::Created
+            StepOutcome::Created
         };
         let (st, v) = c.admin(Method::PUT, &path, Some(&doc)).await?;
         if !st.is_success() {
@@ -396,7 +396,7 @@ pub async fn run(cfg: &InitConfig) -> Result<Report> {
         let path = format!("/{DB_PREFIX}{db}");
         let (st, v) = c.admin(Method::GET, &path, None).await?;
         if st == StatusCode::OK {
-            report.push(format!("database {DB_PREFIX}{db}"), Outcome::Unchanged);
+            report.push(format!("database {DB_PREFIX}{db}"), StepOutcome::Unchanged);
             continue;
         }
         if st != StatusCode::NOT_FOUND {
@@ -405,10 +405,10 @@ pub async fn run(cfg: &InitConfig) -> Result<Report> {
         let (st, v) = c.admin(Method::PUT, &path, None).await?;
         match st {
             StatusCode::CREATED | StatusCode::ACCEPTED => {
-                report.push(format!("database {DB_PREFIX}{db}"), Outcome::Created)
+                report.push(format!("database {DB_PREFIX}{db}"), StepOutcome::Created)
             }
             StatusCode::PRECONDITION_FAILED => {
-                report.push(format!("database {DB_PREFIX}{db}"), Outcome::Unchanged)
+                report.push(format!("database {DB_PREFIX}{db}"), StepOutcome::Unchanged)
             }
             _ => return Err(Client::fail("PUT", &path, st, &v)),
         }
@@ -420,14 +420,14 @@ pub async fn run(cfg: &InitConfig) -> Result<Report> {
         let path = format!("/{DB_PREFIX}{db}/_security");
         let (st, cur) = c.admin(Method::GET, &path, None).await?;
         if st.is_success() && cur == security {
-            report.push(format!("security {DB_PREFIX}{db}"), Outcome::Unchanged);
+            report.push(format!("security {DB_PREFIX}{db}"), StepOutcome::Unchanged);
             continue;
         }
         let (st, v) = c.admin(Method::PUT, &path, Some(&security)).await?;
         if !st.is_success() {
             return Err(Client::fail("PUT", &path, st, &v));
         }
-        report.push(format!("security {DB_PREFIX}{db}"), Outcome::Updated);
+        report.push(format!("security {DB_PREFIX}{db}"), StepOutcome::Updated);
     }
 
     // design documents
