@@ -26,9 +26,12 @@
 //! (get list watch create patch delete).
 
 pub mod applier;
+pub mod cache;
+pub mod conditions;
 pub mod context;
 pub mod controller;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod metrics;
 pub mod rbac;
@@ -36,12 +39,14 @@ pub mod reconciler;
 pub mod registry;
 pub mod supervisor;
 
-pub use applier::{Action, Applier, ApplyReport, ObjectResult, Owner, Prune, FIELD_MANAGER};
+pub use applier::{Applier, ApplyChange, ApplyReport, ObjectResult, Owner, Prune, FIELD_MANAGER};
+pub use conditions::now;
 pub use context::Ctx;
-pub use controller::{ControllerConfig, Shared, FINALIZER};
+pub use controller::{ControllerConfig, Shared, DEFAULT_CONCURRENCY, FINALIZER};
 pub use error::Error;
 pub use health::Health;
 pub use metrics::Metrics;
-pub use reconciler::{kinds, ChildKind, Outcome, Reconciler};
+pub use rbac::cluster_role_rules;
+pub use reconciler::{kinds, ChildKind, ReconcileOutcome, Reconciler};
 pub use registry::{register, Registration};
 pub use supervisor::LeaderConfig;

@@ -25,10 +25,11 @@
 //! identical content, Events, metrics, backoff, leader election and graceful shutdown.
 //!
 //! Reconcilers are step-wise: [`Reconciler::reconcile`] checks readiness and returns an
-//! [`Outcome`] with a requeue delay instead of waiting inside the call.
+//! [`ReconcileOutcome`] with a requeue delay instead of waiting inside the call.
 
 use crate::{Ctx, Error};
 use k8s_openapi::api::rbac::v1::PolicyRule;
+use kube::api::DynamicObject;
 use kube::core::ApiResource;
 use kube::{CustomResourceExt, Resource};
 use serde::de::DeserializeOwned;
@@ -161,18 +162,18 @@ pub mod kinds {
 
 /// What one reconcile step decided.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Outcome {
+pub struct ReconcileOutcome {
     /// The complete new `.status` of the resource; `None` leaves the status alone.
     ///
     /// The runtime compares it with the live status and writes only when it differs, so a
-    /// deterministic status (see `nuvolaris_api::conditions`) makes a steady state write-free.
+    /// deterministic status (see [`crate::conditions`]) makes a steady state write-free.
     pub status: Option<Value>,
     /// Reconcile again after this long (e.g. while children are not ready yet); `None` means the
     /// periodic resync.
     pub requeue_after: Option<Duration>,
 }
 
-impl Outcome {
+impl ReconcileOutcome {
     /// An outcome that sets `status` (serialized) and waits for the periodic resync.
     pub fn with_status<S: Serialize>(status: &S) -> Result<Self, Error> {
         Ok(Self {
@@ -210,6 +211,21 @@ pub trait Reconciler: Send + Sync + 'static {
     /// pruned by inventory, and granted in the ClusterRole.
     fn child_kinds(&self) -> Vec<ChildKind>;
 
+    /// What this reconciler reads of a child's state (typically its readiness), as a value
+    /// compared between watch events.
+    ///
+    /// A child's watch event reconciles its owner only when this summary, the child's
+    /// `generation`, labels, annotations or ownerReferences change, so status noise (a
+    /// Deployment's replica counts moving one by one, `observedGeneration`, resourceVersion
+    /// bumps) costs nothing. The default is the child's whole `.status`, which filters only
+    /// resourceVersion and metadata bookkeeping; override it with exactly what `reconcile`
+    /// reads (e.g. `json!(deployment_ready(child))`) to make a readiness flip the only status
+    /// event that wakes the owner.
+    fn child_summary(&self, kind: &ChildKind, child: &DynamicObject) -> Value {
+        let _ = kind;
+        child.data.get("status").cloned().unwrap_or(Value::Null)
+    }
+
     /// RBAC rules needed beyond the child kinds and the resource itself (e.g. reading Pods).
     fn extra_rules(&self) -> Vec<PolicyRule> {
         Vec::new()
@@ -234,7 +250,7 @@ pub trait Reconciler: Send + Sync + 'static {
         &self,
         obj: Arc<Self::Resource>,
         ctx: &Ctx,
-    ) -> impl Future<Output = Result<Outcome, Error>> + Send;
+    ) -> impl Future<Output = Result<ReconcileOutcome, Error>> + Send;
 
     /// Extra cleanup when the resource is deleted, before its finalizer goes.
     ///

@@ -62,6 +62,12 @@ pub trait Registration: Send + Sync {
     ) -> BoxFuture<'static, ()>;
 }
 
+impl rbac::RuleSource for Arc<dyn Registration> {
+    fn rules(&self) -> Vec<PolicyRule> {
+        self.rbac_rules()
+    }
+}
+
 struct Registered<R: Reconciler>(Arc<R>);
 
 /// Registers a reconciler: `nuvolaris_runtime::register(SampleReconciler::default())`.

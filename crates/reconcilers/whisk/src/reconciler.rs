@@ -43,7 +43,8 @@ use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams, Propag
 use kube::{Api, Resource, ResourceExt};
 use nuvolaris_api::whisk::Whisk;
 use nuvolaris_runtime::applier::contains;
-use nuvolaris_runtime::{kinds, ChildKind, Ctx, Error, Outcome, Owner, Prune, Reconciler};
+use nuvolaris_runtime::conditions::now;
+use nuvolaris_runtime::{kinds, ChildKind, Ctx, Error, Owner, Prune, ReconcileOutcome, Reconciler};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,8 +54,6 @@ use std::time::Duration;
 pub const NOT_READY_REQUEUE: Duration = Duration::from_secs(2);
 /// Annotation on `cm/config` holding the api host URL (upstream contract).
 pub const APIHOST_ANNOTATION: &str = "apihost";
-/// Field manager of the writes this reconciler makes outside the applier.
-pub const FIELD_MANAGER: &str = "nuvolaris-operator-whisk";
 
 /// The Whisk reconciler.
 #[derive(Clone, Debug)]
@@ -389,7 +388,7 @@ impl Reconciler for WhiskReconciler {
         render(&input).map_err(to_runtime)
     }
 
-    async fn reconcile(&self, obj: Arc<Whisk>, ctx: &Ctx) -> Result<Outcome, Error> {
+    async fn reconcile(&self, obj: Arc<Whisk>, ctx: &Ctx) -> Result<ReconcileOutcome, Error> {
         let w = &*obj;
         let ns = w.namespace().unwrap_or_else(|| "default".into());
         let owner = Owner::of(w);
@@ -572,7 +571,7 @@ impl Reconciler for WhiskReconciler {
 
         let (st, ready) =
             status::compute(w, &states, settings.tls && on(Component::Endpoint), now());
-        let out = Outcome::with_status(&st)?;
+        let out = ReconcileOutcome::with_status(&st)?;
         Ok(if ready {
             out
         } else {
@@ -626,11 +625,6 @@ impl Reconciler for WhiskReconciler {
         }
         Ok(())
     }
-}
-
-fn now() -> k8s_openapi::jiff::Timestamp {
-    let t = k8s_openapi::jiff::Timestamp::now();
-    k8s_openapi::jiff::Timestamp::from_second(t.as_second()).unwrap_or(t)
 }
 
 #[cfg(test)]
