@@ -44,10 +44,10 @@
 //! owner's.
 
 use crate::cache::{content_fingerprint, ChildCache};
+use crate::child_kind::ChildKind;
+use crate::error::Error;
 use crate::events;
 use crate::metrics::Metrics;
-use crate::reconciler::ChildKind;
-use crate::Error;
 use base64::Engine as _;
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -661,7 +661,15 @@ impl Applier {
     }
 
     async fn event(&self, owner: &Owner, type_: EventType, reason: &str, note: String) {
-        events::publish(&self.recorder, self.controller, owner, type_, reason, note).await;
+        events::publish(
+            &self.recorder,
+            self.controller,
+            &owner.object_ref(),
+            type_,
+            reason,
+            note,
+        )
+        .await;
     }
 
     fn memo(&self, key: &ObjKey) -> Option<AppliedMemo> {
@@ -1123,7 +1131,7 @@ impl Applier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reconciler::kinds;
+    use crate::child_kind::kinds;
     use rstest::rstest;
     use serde_json::json;
 

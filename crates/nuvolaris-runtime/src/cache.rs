@@ -33,7 +33,7 @@
 //! After a re-list (watch expired or reconnected), objects that vanished while the watch was
 //! down are passed on as if deleted, so their owners still look again.
 
-use crate::reconciler::ChildKind;
+use crate::child_kind::ChildKind;
 use futures::{stream, Stream, StreamExt};
 use kube::api::DynamicObject;
 use kube::runtime::reflector::{store::Writer, ObjectRef, Store};
@@ -210,20 +210,13 @@ fn obj_key(obj: &DynamicObject) -> ObjKey {
 
 /// Just what maps a child back to its owner (for a deletion noticed at re-list).
 fn skeleton(obj: &DynamicObject) -> DynamicObject {
-    let mut meta = kube::core::ObjectMeta {
+    let meta = kube::core::ObjectMeta {
         name: obj.metadata.name.clone(),
         namespace: obj.metadata.namespace.clone(),
         owner_references: obj.metadata.owner_references.clone(),
+        annotations: obj.metadata.annotations.clone(),
         ..Default::default()
     };
-    if let Some(a) = obj
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(crate::applier::OWNER_ANNOTATION))
-    {
-        meta.annotations = Some([(crate::applier::OWNER_ANNOTATION.to_string(), a.clone())].into());
-    }
     DynamicObject {
         types: obj.types.clone(),
         metadata: meta,

@@ -18,10 +18,10 @@
 //! What a reconciler sees while it runs: client, applier, events, metrics.
 
 use crate::applier::{Applier, ApplyReport, Owner, Prune};
+use crate::child_kind::ChildKind;
+use crate::error::Error;
 use crate::events;
 use crate::metrics::Metrics;
-use crate::reconciler::ChildKind;
-use crate::Error;
 use kube::api::DynamicObject;
 use kube::runtime::events::{EventType, Recorder};
 use kube::{Client, Resource};
@@ -67,7 +67,7 @@ impl Ctx {
         events::publish(
             &self.recorder,
             self.controller,
-            owner,
+            &owner.object_ref(),
             type_,
             reason,
             note.into(),

@@ -41,10 +41,10 @@ use crate::applier::{Applier, Owner, MANAGED_BY, MANAGED_BY_LABEL, OWNER_ANNOTAT
 use crate::cache::{self, jitter, owner_fingerprint, ChildCache, Seen, WatchBackoff};
 use crate::conditions::{self, now, Desired};
 use crate::context::Ctx;
+use crate::error::Error;
 use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::reconciler::{ReconcileOutcome, Reconciler};
-use crate::Error;
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};

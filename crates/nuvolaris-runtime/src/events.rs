@@ -21,7 +21,7 @@
 //! cannot be written because its namespace is terminating is dropped at debug level (the
 //! namespace and everything in it is going away); other failures are logged at WARN.
 
-use crate::applier::Owner;
+use k8s_openapi::api::core::v1::ObjectReference;
 use kube::runtime::events::{Event, EventType, Recorder};
 
 /// `Status.details.causes[].reason` of a write refused because the namespace is being deleted.
@@ -43,11 +43,12 @@ pub fn is_namespace_terminating(err: &kube::Error) -> bool {
     }
 }
 
-/// Publishes an Event with `action: Reconcile` about `owner`; failures are logged, not returned.
+/// Publishes an Event with `action: Reconcile` about `regarding` (e.g. `Owner::object_ref`);
+/// failures are logged, not returned.
 pub async fn publish(
     recorder: &Recorder,
     controller: &str,
-    owner: &Owner,
+    regarding: &ObjectReference,
     type_: EventType,
     reason: &str,
     note: String,
@@ -59,13 +60,18 @@ pub async fn publish(
         action: "Reconcile".into(),
         secondary: None,
     };
-    match recorder.publish(&ev, &owner.object_ref()).await {
+    let owner = format!(
+        "{}/{}",
+        regarding.namespace.as_deref().unwrap_or_default(),
+        regarding.name.as_deref().unwrap_or_default()
+    );
+    match recorder.publish(&ev, regarding).await {
         Ok(()) => {}
         Err(e) if is_namespace_terminating(&e) => {
-            tracing::debug!(controller, owner = %owner.key(), reason, "event dropped: namespace is terminating");
+            tracing::debug!(controller, %owner, reason, "event dropped: namespace is terminating");
         }
         Err(e) => {
-            tracing::warn!(controller, owner = %owner.key(), error = %e, "publishing event failed")
+            tracing::warn!(controller, %owner, error = %e, "publishing event failed")
         }
     }
 }

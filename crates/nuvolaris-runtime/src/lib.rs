@@ -27,6 +27,7 @@
 
 pub mod applier;
 pub mod cache;
+pub mod child_kind;
 pub mod conditions;
 pub mod context;
 pub mod controller;

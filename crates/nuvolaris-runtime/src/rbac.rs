@@ -23,13 +23,13 @@
 //! (event series are patched) and `coordination.k8s.io` `leases` `get create update patch`
 //! (leader election).
 
-use crate::reconciler::ChildKind;
+use crate::child_kind::ChildKind;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use kube::core::ApiResource;
 use std::collections::BTreeMap;
 
 /// Something that needs RBAC rules: a registered reconciler (implemented for
-/// `Arc<dyn Registration>` in [`crate::registry`], so this module does not depend on it).
+/// `Arc<dyn Registration>` by the registry module, so this module does not depend on it).
 pub trait RuleSource {
     /// Every rule it needs.
     fn rules(&self) -> Vec<PolicyRule>;
@@ -123,7 +123,7 @@ pub fn cluster_role_rules<S: RuleSource>(regs: &[S]) -> Vec<PolicyRule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reconciler::kinds;
+    use crate::child_kind::kinds;
 
     #[test]
     fn child_rules_never_use_wildcards() {

@@ -27,10 +27,10 @@
 //! Reconcilers are step-wise: [`Reconciler::reconcile`] checks readiness and returns an
 //! [`ReconcileOutcome`] with a requeue delay instead of waiting inside the call.
 
-use crate::{Ctx, Error};
+use crate::context::Ctx;
+use crate::error::Error;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use kube::api::DynamicObject;
-use kube::core::ApiResource;
 use kube::{CustomResourceExt, Resource};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -40,125 +40,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A kind of object a reconciler creates (children): used to watch, prune and build RBAC.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ChildKind {
-    /// API group, empty for the core group.
-    pub group: &'static str,
-    /// API version, e.g. `v1`.
-    pub version: &'static str,
-    /// Kind, e.g. `Deployment`.
-    pub kind: &'static str,
-    /// Resource plural, e.g. `deployments`.
-    pub plural: &'static str,
-    /// Whether objects of this kind live in a namespace.
-    pub namespaced: bool,
-}
-
-impl ChildKind {
-    /// A namespaced kind.
-    pub const fn namespaced(
-        group: &'static str,
-        version: &'static str,
-        kind: &'static str,
-        plural: &'static str,
-    ) -> Self {
-        Self {
-            group,
-            version,
-            kind,
-            plural,
-            namespaced: true,
-        }
-    }
-
-    /// A cluster-scoped kind.
-    pub const fn cluster(
-        group: &'static str,
-        version: &'static str,
-        kind: &'static str,
-        plural: &'static str,
-    ) -> Self {
-        Self {
-            group,
-            version,
-            kind,
-            plural,
-            namespaced: false,
-        }
-    }
-
-    /// `apps/v1` style apiVersion (`v1` for the core group).
-    pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
-    }
-
-    /// `deployment.apps` style name used in messages (kubectl's `kind.group`).
-    pub fn kind_group(&self) -> String {
-        if self.group.is_empty() {
-            self.kind.to_lowercase()
-        } else {
-            format!("{}.{}", self.kind.to_lowercase(), self.group)
-        }
-    }
-
-    /// The `ApiResource` for untyped API access.
-    pub fn api_resource(&self) -> ApiResource {
-        ApiResource {
-            group: self.group.to_string(),
-            version: self.version.to_string(),
-            api_version: self.api_version(),
-            kind: self.kind.to_string(),
-            plural: self.plural.to_string(),
-        }
-    }
-}
-
-/// Common child kinds, so reconcilers and tests spell them the same way.
-pub mod kinds {
-    use super::ChildKind;
-    /// apps/v1 Deployment.
-    pub const DEPLOYMENT: ChildKind =
-        ChildKind::namespaced("apps", "v1", "Deployment", "deployments");
-    /// apps/v1 StatefulSet.
-    pub const STATEFULSET: ChildKind =
-        ChildKind::namespaced("apps", "v1", "StatefulSet", "statefulsets");
-    /// batch/v1 Job.
-    pub const JOB: ChildKind = ChildKind::namespaced("batch", "v1", "Job", "jobs");
-    /// batch/v1 CronJob.
-    pub const CRONJOB: ChildKind = ChildKind::namespaced("batch", "v1", "CronJob", "cronjobs");
-    /// v1 Service.
-    pub const SERVICE: ChildKind = ChildKind::namespaced("", "v1", "Service", "services");
-    /// v1 ConfigMap.
-    pub const CONFIGMAP: ChildKind = ChildKind::namespaced("", "v1", "ConfigMap", "configmaps");
-    /// v1 Secret.
-    pub const SECRET: ChildKind = ChildKind::namespaced("", "v1", "Secret", "secrets");
-    /// v1 ServiceAccount.
-    pub const SERVICEACCOUNT: ChildKind =
-        ChildKind::namespaced("", "v1", "ServiceAccount", "serviceaccounts");
-    /// v1 PersistentVolumeClaim.
-    pub const PVC: ChildKind =
-        ChildKind::namespaced("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims");
-    /// networking.k8s.io/v1 Ingress.
-    pub const INGRESS: ChildKind =
-        ChildKind::namespaced("networking.k8s.io", "v1", "Ingress", "ingresses");
-    /// rbac.authorization.k8s.io/v1 Role.
-    pub const ROLE: ChildKind =
-        ChildKind::namespaced("rbac.authorization.k8s.io", "v1", "Role", "roles");
-    /// rbac.authorization.k8s.io/v1 RoleBinding.
-    pub const ROLEBINDING: ChildKind = ChildKind::namespaced(
-        "rbac.authorization.k8s.io",
-        "v1",
-        "RoleBinding",
-        "rolebindings",
-    );
-    /// v1 Namespace.
-    pub const NAMESPACE: ChildKind = ChildKind::cluster("", "v1", "Namespace", "namespaces");
-}
+pub use crate::child_kind::{kinds, ChildKind};
 
 /// What one reconcile step decided.
 #[derive(Clone, Debug, Default, PartialEq)]
