@@ -488,6 +488,12 @@ impl<R: Reconciler> State<R> {
         let obj = if has_finalizer(&obj) {
             obj
         } else {
+            // record the patch's outcome before sending it, so its watch event (which may
+            // arrive before the response) does not wake this object again
+            let mut expected = (*obj).clone();
+            expected.finalizers_mut().push(FINALIZER.to_string());
+            self.seen
+                .observe(&expected, owner_fingerprint(&expected, FINALIZER));
             match self.patch_finalizers(&obj, true).await? {
                 Some(patched) => {
                     let mut stripped = patched;
