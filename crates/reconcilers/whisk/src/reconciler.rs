@@ -405,12 +405,15 @@ impl Reconciler for WhiskReconciler {
         let settings = Settings::compute(&input);
         let objs = render(&input).map_err(to_runtime)?;
 
-        let sts_api: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), &ns);
+        // children come from the controller's watch caches, not fresh GETs
         let job_api: Api<Job> = Api::namespaced(ctx.client.clone(), &ns);
-        let couchdb = get_opt(&sts_api, "couchdb", "statefulset").await?;
-        let controller = get_opt(&sts_api, "controller", "statefulset").await?;
-        let init = get_opt(&job_api, init_job::JOB_NAME, "job").await?;
-        let preload = get_opt(&job_api, preloader::JOB_NAME, "job").await?;
+        let sts =
+            |name: &'static str| ctx.cached_as::<StatefulSet>(&kinds::STATEFULSET, Some(&ns), name);
+        let job = |name: &'static str| ctx.cached_as::<Job>(&kinds::JOB, Some(&ns), name);
+        let couchdb = sts("couchdb").await;
+        let controller = sts("controller").await;
+        let init = job(init_job::JOB_NAME).await;
+        let preload = job(preloader::JOB_NAME).await;
         let init_state = job_state(init.as_ref());
 
         let on = |c: Component| c.enabled(&input);
