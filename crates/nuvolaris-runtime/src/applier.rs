@@ -548,6 +548,8 @@ pub struct Applier {
     applied: Arc<Mutex<HashMap<ObjKey, AppliedMemo>>>,
     /// The watch caches of the child kinds, keyed by (group, kind).
     caches: Arc<HashMap<(String, String), ChildCache>>,
+    /// Where to ask for another reconcile of an owner.
+    retrigger: Option<tokio::sync::mpsc::UnboundedSender<(Option<String>, String)>>,
     metrics: Arc<Metrics>,
     recorder: Recorder,
 }
@@ -572,6 +574,7 @@ impl Applier {
             pruned: Default::default(),
             applied: Default::default(),
             caches: Default::default(),
+            retrigger: None,
             metrics,
             recorder,
         }
@@ -778,27 +781,28 @@ impl Applier {
             };
             let api = self.api(&ar, namespaced, ns.as_deref());
             let obj: DynamicObject = serde_json::from_value(doc).map_err(Error::Serialize)?;
-            let applied = match self.ssa(&api, &name, &obj, known).await {
-                Ok(a) => a,
-                Err(kube::Error::Api(s)) if !known && (s.is_conflict() || s.code == 422) => {
-                    // it exists with fields someone else owns: look at it once
-                    let live = api
-                        .get_opt(&name)
-                        .await
-                        .map_err(|e| Error::kube(format!("get {what}"), e))?;
-                    if let Some(controller) =
-                        live.as_ref().and_then(|l| foreign_controller(l, owner))
-                    {
-                        self.conflict(owner, &mut result, controller).await;
-                        report.results.push(result);
-                        continue;
+            if let Some(c) = &cache {
+                c.cache.seen.begin(ns.as_deref(), &name);
+            }
+            let applied = self
+                .ssa_or_conflict(owner, &api, &obj, known, &what, &kind, &mut result)
+                .await;
+            let applied = match applied {
+                Ok(Some(a)) => a,
+                other => {
+                    if let Some(c) = &cache {
+                        if c.cache.seen.finish(ns.as_deref(), &name, None) {
+                            self.retrigger(owner);
+                        }
                     }
-                    match self.ssa(&api, &name, &obj, true).await {
-                        Ok(a) => a,
-                        Err(e) => return Err(self.apply_failed(owner, &kind, &what, e).await),
+                    match other {
+                        Ok(_) => {
+                            report.results.push(result);
+                            continue;
+                        }
+                        Err(e) => return Err(e),
                     }
                 }
-                Err(e) => return Err(self.apply_failed(owner, &kind, &what, e).await),
             };
             result.action = classify(before.as_ref().map(|(u, f)| (u.as_deref(), *f)), &applied);
             if let Ok(mut m) = self.applied.lock() {
@@ -815,7 +819,13 @@ impl Applier {
             crate::cache::strip(&mut stripped);
             if let Some(c) = &cache {
                 // the watch event echoing this write carries nothing new: do not reconcile on it
-                c.cache.seen.observe(&stripped, c.fingerprint(&stripped));
+                let fp = c.fingerprint(&stripped);
+                if c.cache
+                    .seen
+                    .finish(ns.as_deref(), &name, Some((&stripped, fp)))
+                {
+                    self.retrigger(owner);
+                }
             }
             result.live = Some(serde_json::to_value(&stripped).map_err(Error::Serialize)?);
             self.metrics
@@ -842,6 +852,59 @@ impl Applier {
             }
         }
         Ok(report)
+    }
+
+    /// Applies `obj` (with `force` when it is `known` to exist); when unknown and refused for
+    /// fields another manager owns, reads it once: a foreign controller makes it a conflict
+    /// (`Ok(None)`, recorded in `result`), anything else is applied with force.
+    #[allow(clippy::too_many_arguments)]
+    async fn ssa_or_conflict(
+        &self,
+        owner: &Owner,
+        api: &Api<DynamicObject>,
+        obj: &DynamicObject,
+        known: bool,
+        what: &str,
+        kind: &str,
+        result: &mut ObjectResult,
+    ) -> Result<Option<DynamicObject>, Error> {
+        let name = obj.name_any();
+        match self.ssa(api, &name, obj, known).await {
+            Ok(a) => Ok(Some(a)),
+            Err(kube::Error::Api(s)) if !known && (s.is_conflict() || s.code == 422) => {
+                // it exists with fields someone else owns: look at it once
+                let live = api
+                    .get_opt(&name)
+                    .await
+                    .map_err(|e| Error::kube(format!("get {what}"), e))?;
+                if let Some(controller) = live.as_ref().and_then(|l| foreign_controller(l, owner)) {
+                    self.conflict(owner, result, controller).await;
+                    return Ok(None);
+                }
+                match self.ssa(api, &name, obj, true).await {
+                    Ok(a) => Ok(Some(a)),
+                    Err(e) => Err(self.apply_failed(owner, kind, what, e).await),
+                }
+            }
+            Err(e) => Err(self.apply_failed(owner, kind, what, e).await),
+        }
+    }
+
+    /// Asks the controller to reconcile `owner` again (a child changed during a write).
+    fn retrigger(&self, owner: &Owner) {
+        if let Some(tx) = &self.retrigger {
+            let _ = tx.send((owner.namespace.clone(), owner.name.clone()));
+        }
+    }
+
+    /// Sends `(namespace, name)` of owners that must be reconciled again to `tx` (the
+    /// controller's extra trigger).
+    pub fn with_retrigger(
+        mut self,
+        tx: tokio::sync::mpsc::UnboundedSender<(Option<String>, String)>,
+    ) -> Self {
+        self.retrigger = Some(tx);
+        self
     }
 
     async fn ssa(

@@ -224,15 +224,31 @@ fn skeleton(obj: &DynamicObject) -> DynamicObject {
     }
 }
 
+/// Events held while a write of ours to that object is in flight: (resourceVersion, fingerprint).
+type Held = HashMap<ObjKey, Vec<(Option<String>, u64)>>;
+
 /// The last fingerprint seen per object of one watch, shared by its change filter and the
 /// applier (which records the objects its writes return).
+///
+/// While the applier writes an object ([`Seen::begin`] .. [`Seen::finish`]), watch events of
+/// that object are held back instead of passed on: the echo of the write can arrive before
+/// its response. When the response arrives, held events it covers (not newer) are dropped;
+/// a newer held event that changes the fingerprint makes `finish` return true, and the
+/// caller has the owner reconciled again.
 #[derive(Clone, Default)]
-pub struct Seen(Arc<Mutex<HashMap<ObjKey, (u64, DynamicObject)>>>);
+pub struct Seen {
+    last: Arc<Mutex<HashMap<ObjKey, (u64, DynamicObject)>>>,
+    held: Arc<Mutex<Held>>,
+}
+
+fn rv_num(rv: Option<&str>) -> Option<u64> {
+    rv.and_then(|r| r.parse().ok())
+}
 
 impl Seen {
     /// Records `fp` for `obj`; returns whether it differs from the last one recorded.
     pub fn observe(&self, obj: &DynamicObject, fp: u64) -> bool {
-        let Ok(mut m) = self.0.lock() else {
+        let Ok(mut m) = self.last.lock() else {
             return true;
         };
         match m.get_mut(&obj_key(obj)) {
@@ -249,15 +265,64 @@ impl Seen {
         }
     }
 
+    /// A write to `namespace/name` starts: hold its watch events until [`Seen::finish`].
+    pub fn begin(&self, namespace: Option<&str>, name: &str) {
+        if let Ok(mut h) = self.held.lock() {
+            h.entry((namespace.map(str::to_string), name.to_string()))
+                .or_default();
+        }
+    }
+
+    /// The write started by [`Seen::begin`] returned `obj` (fingerprint `fp`), or failed
+    /// (`None`, for object `namespace/name`). Returns whether an event held meanwhile is newer
+    /// than the response and changes the fingerprint (the owner must look again).
+    pub fn finish(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        obj: Option<(&DynamicObject, u64)>,
+    ) -> bool {
+        let key = (namespace.map(str::to_string), name.to_string());
+        let held = self
+            .held
+            .lock()
+            .ok()
+            .and_then(|mut h| h.remove(&key))
+            .unwrap_or_default();
+        let Some((obj, fp)) = obj else {
+            // nothing written: whatever was held may matter
+            return !held.is_empty();
+        };
+        self.observe(obj, fp);
+        let rv = rv_num(obj.metadata.resource_version.as_deref());
+        held.iter().any(|(erv, efp)| {
+            *efp != fp && (rv.is_none() || rv_num(erv.as_deref()).is_none_or(|e| Some(e) > rv))
+        })
+    }
+
+    /// Holds `obj`'s event if a write to it is in flight; returns whether it was held.
+    fn hold(&self, obj: &DynamicObject, fp: u64) -> bool {
+        let Ok(mut h) = self.held.lock() else {
+            return false;
+        };
+        match h.get_mut(&obj_key(obj)) {
+            Some(v) => {
+                v.push((obj.metadata.resource_version.clone(), fp));
+                true
+            }
+            None => false,
+        }
+    }
+
     fn forget(&self, obj: &DynamicObject) {
-        if let Ok(mut m) = self.0.lock() {
+        if let Ok(mut m) = self.last.lock() {
             m.remove(&obj_key(obj));
         }
     }
 
     /// Forgets every object not in `present`, returning their skeletons.
     fn retain(&self, present: &HashSet<ObjKey>) -> Vec<DynamicObject> {
-        let Ok(mut m) = self.0.lock() else {
+        let Ok(mut m) = self.last.lock() else {
             return Vec::new();
         };
         let gone: Vec<ObjKey> = m
@@ -272,7 +337,7 @@ impl Seen {
 
     /// Number of objects tracked.
     pub fn len(&self) -> usize {
-        self.0.lock().map(|m| m.len()).unwrap_or(0)
+        self.last.lock().map(|m| m.len()).unwrap_or(0)
     }
 
     /// Whether nothing is tracked.
@@ -304,7 +369,10 @@ where
                 if let Some(l) = listing.as_mut() {
                     l.insert(obj_key(&o));
                 }
-                if seen.observe(&o, fingerprint(&o)) {
+                let fp = fingerprint(&o);
+                if seen.hold(&o, fp) {
+                    Vec::new()
+                } else if seen.observe(&o, fp) {
                     vec![Ok(o)]
                 } else {
                     Vec::new()
@@ -569,6 +637,40 @@ mod tests {
         let out: Vec<_> =
             block_on(changes(stream::iter(vec![Ok(Event::Apply(a))]), seen, fp).collect());
         assert!(out.is_empty());
+    }
+
+    #[rstest]
+    // the echo of our write (same rv, same fingerprint): covered
+    #[case("5", 1, false)]
+    // older than the response: covered whatever it says
+    #[case("4", 2, false)]
+    // newer than the response and different: the owner must look again
+    #[case("6", 2, true)]
+    // newer but the same fingerprint: nothing new
+    #[case("6", 1, false)]
+    fn events_held_during_a_write(#[case] rv: &str, #[case] fp: u64, #[case] again: bool) {
+        let seen = Seen::default();
+        seen.begin(Some("n"), "a");
+        let mut ev = named("a", 1);
+        ev.metadata.resource_version = Some(rv.into());
+        let fpf = move |_: &DynamicObject| fp;
+        let out: Vec<_> = block_on(
+            changes(stream::iter(vec![Ok(Event::Apply(ev))]), seen.clone(), fpf).collect(),
+        );
+        assert!(out.is_empty(), "held while the write is in flight");
+        let mut resp = named("a", 1);
+        resp.metadata.resource_version = Some("5".into());
+        assert_eq!(seen.finish(Some("n"), "a", Some((&resp, 1))), again);
+        // after the write, events flow again
+        let out: Vec<_> = block_on(
+            changes(
+                stream::iter(vec![Ok(Event::Apply(named("a", 9)))]),
+                seen.clone(),
+                |o: &DynamicObject| content_fingerprint(o),
+            )
+            .collect(),
+        );
+        assert_eq!(out.len(), 1);
     }
 
     #[test]

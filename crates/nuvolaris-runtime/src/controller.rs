@@ -699,6 +699,19 @@ pub async fn run<R: Reconciler>(
         controller =
             controller.watches_stream_with(changes, move |o| owners_of(&o, &owner_ar), car);
     }
+    let (retrigger_tx, retrigger_rx) = tokio::sync::mpsc::unbounded_channel();
+    let owner_ar = ar.clone();
+    controller = controller.reconcile_on(
+        tokio_stream::wrappers::UnboundedReceiverStream::new(retrigger_rx).map(
+            move |(ns, n): (Option<String>, String)| {
+                let r = ObjectRef::new_with(&n, owner_ar.clone());
+                match ns {
+                    Some(ns) => r.within(&ns),
+                    None => r,
+                }
+            },
+        ),
+    );
     let applier = Applier::new(
         client.clone(),
         name,
@@ -706,7 +719,8 @@ pub async fn run<R: Reconciler>(
         shared.metrics.clone(),
         shared.recorder.clone(),
     )
-    .with_caches(caches);
+    .with_caches(caches)
+    .with_retrigger(retrigger_tx);
     let ctx = Ctx {
         client: client.clone(),
         controller: name,
