@@ -198,11 +198,19 @@ impl<R: Reconciler> State<R> {
 
     /// `obj` with the last status this process wrote, when the cache has not seen it yet.
     fn with_fresh_status(&self, obj: Arc<DynamicObject>) -> Arc<DynamicObject> {
-        let memo = self
-            .statuses
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key(&obj)).cloned());
+        let memo = self.statuses.lock().ok().and_then(|mut m| {
+            let k = key(&obj);
+            let fresher = m.get(&k).is_some_and(|(uid, _, rv)| {
+                *uid == obj.metadata.uid
+                    && rv_newer(rv.as_deref(), obj.metadata.resource_version.as_deref())
+            });
+            // once the cache has caught up, the memo is not needed any more
+            if fresher {
+                m.get(&k).cloned()
+            } else {
+                m.remove(&k)
+            }
+        });
         match memo {
             Some((uid, status, rv))
                 if uid == obj.metadata.uid
@@ -798,6 +806,45 @@ mod tests {
         assert_eq!(
             backoff_delay(n, Duration::from_millis(500), Duration::from_secs(300)),
             Duration::from_millis(ms)
+        );
+    }
+
+    #[rstest]
+    #[case(Some("12"), Some("9"), true)]
+    #[case(Some("9"), Some("12"), false)]
+    #[case(Some("9"), Some("9"), false)]
+    #[case(Some("abc"), Some("9"), false)]
+    #[case(None, Some("9"), false)]
+    fn rv_newer_compares_numbers(
+        #[case] a: Option<&str>,
+        #[case] b: Option<&str>,
+        #[case] want: bool,
+    ) {
+        assert_eq!(rv_newer(a, b), want);
+    }
+
+    #[test]
+    fn children_map_to_their_owner() {
+        let ar = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+        let by_ref: DynamicObject = serde_json::from_value(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "n", "ownerReferences": [
+                {"apiVersion": "v1", "kind": "ConfigMap", "name": "o", "uid": "u", "controller": true},
+                {"apiVersion": "v1", "kind": "Secret", "name": "x", "uid": "v"}]}}))
+        .unwrap();
+        let owners = owners_of(&by_ref, &ar);
+        assert_eq!(owners.len(), 1);
+        assert_eq!(
+            (owners[0].name.as_str(), owners[0].namespace.as_deref()),
+            ("o", Some("n"))
+        );
+        let by_annotation: DynamicObject =
+            serde_json::from_value(json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "x", "annotations": {OWNER_ANNOTATION: "ConfigMap./team/o"}}}))
+            .unwrap();
+        let owners = owners_of(&by_annotation, &ar);
+        assert_eq!(
+            (owners[0].name.as_str(), owners[0].namespace.as_deref()),
+            ("o", Some("team"))
         );
     }
 
