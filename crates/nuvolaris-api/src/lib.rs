@@ -16,11 +16,14 @@
 // under the License.
 
 //! Custom resource types of the Nuvolaris operator (Sample, Whisk).
+//!
+//! Plain data types: their status conditions use the runtime's helpers
+//! (`nuvolaris_runtime::conditions`), which the runtime owns; the runtime depends on none of
+//! these kinds.
 
 // `#[kube(printcolumn(..))]` repeats `type_ = ..` per column by design.
 #![allow(clippy::duplicated_attributes)]
 
-pub mod conditions;
 pub mod sample;
 pub mod whisk;
 

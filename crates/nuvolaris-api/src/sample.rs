@@ -85,7 +85,7 @@ pub struct SampleStatus {
     pub observed_generation: Option<i64>,
     /// `Ready`, `Progressing` and `Degraded` conditions (a list map keyed by `type`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(schema_with = "crate::conditions::conditions_schema")]
+    #[schemars(schema_with = "nuvolaris_runtime::conditions::conditions_schema")]
     pub conditions: Vec<Condition>,
     /// `status.replicas` of the Deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]

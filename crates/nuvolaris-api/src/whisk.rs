@@ -856,21 +856,11 @@ pub struct WhiskStatus {
     pub observed_generation: Option<i64>,
     /// One condition per component plus `Ready`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(schema_with = "conditions_schema")]
+    #[schemars(schema_with = "nuvolaris_runtime::conditions::conditions_schema")]
     pub conditions: Vec<Condition>,
     /// Any other key, kept as given (upstream status preserves unknown fields).
     #[serde(flatten)]
     pub extra: Extra,
-}
-
-fn conditions_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    let item = g.subschema_for::<Condition>();
-    schemars::json_schema!({
-        "type": "array",
-        "x-kubernetes-list-type": "map",
-        "x-kubernetes-list-map-keys": ["type"],
-        "items": item
-    })
 }
 
 impl WhiskSpec {

@@ -172,8 +172,9 @@ pub struct RunArgs {
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// Maximum concurrent reconciles per controller.
-    #[arg(long, default_value_t = 8)]
+    /// Maximum concurrent reconciles per controller. Reconciles wait on the API server, not
+    /// the CPU, so this is sized for I/O (see `nuvolaris_runtime::DEFAULT_CONCURRENCY`).
+    #[arg(long, default_value_t = nuvolaris_runtime::DEFAULT_CONCURRENCY)]
     pub concurrency: u16,
     /// Periodic resync in seconds: every resource is reconciled at least this often.
     #[arg(long, default_value_t = 300)]

@@ -28,19 +28,33 @@
 //! - a controller ownerReference when the child may carry one (same namespace), otherwise
 //!   annotation `nuvolaris.org/owner-uid`.
 //!
-//! Pruning lists each declared child kind by the `part-of` label and deletes what the render no
-//! longer has, but only objects whose owner uid (ownerReference or annotation) is the owner's.
+//! Reads come from the controller's watch caches (see [`crate::cache`]), never from fresh GETs:
+//! an object whose cached state already holds every applied field, or that is unchanged since
+//! this process last applied the same render to it, is not written at all. Anything else is
+//! one server-side apply, whose result is classified from the returned object compared with
+//! the cached one ([`classify`]): the same content is [`ApplyChange::Unchanged`] even when the
+//! server canonicalised what was sent (`cpu: 1000m` reads back as `"1"`), defaulted fields or
+//! shares list items with another manager, so such objects never loop as "configured". An
+//! object the cache does not hold is applied without `force`: if it exists already under
+//! fields another manager owns, the apply fails with a conflict, and only then is it read once
+//! to tell a foreign controller (left alone) from drift (applied again with `force`).
+//!
+//! Pruning takes the owner's inventory (`part-of` label) from the caches and deletes what the
+//! render no longer has, but only objects whose owner uid (ownerReference or annotation) is the
+//! owner's.
 
+use crate::cache::{content_fingerprint, ChildCache};
+use crate::child_kind::ChildKind;
+use crate::error::Error;
+use crate::events;
 use crate::metrics::Metrics;
-use crate::reconciler::ChildKind;
-use crate::Error;
 use base64::Engine as _;
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::discovery::{self, Scope};
-use kube::runtime::events::{Event, EventType, Recorder};
+use kube::runtime::events::{EventType, Recorder};
 use kube::{Client, Resource, ResourceExt};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -160,7 +174,7 @@ impl Owner {
 
 /// What happened to one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+pub enum ApplyChange {
     /// It did not exist and was created.
     Created,
     /// It existed and was updated.
@@ -176,7 +190,7 @@ pub enum Action {
     Pruned,
 }
 
-impl Action {
+impl ApplyChange {
     /// kubectl-style word, also the metric `result` label.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -201,7 +215,7 @@ pub struct ObjectResult {
     /// Name.
     pub name: String,
     /// What happened.
-    pub action: Action,
+    pub action: ApplyChange,
     /// The live object after the step (`None` when pruned, conflicting or unknown).
     pub live: Option<Value>,
 }
@@ -210,7 +224,7 @@ impl ObjectResult {
     /// kubectl apply's line, e.g. `deployment.apps/obj-demo-deploy configured`.
     pub fn message(&self) -> String {
         match &self.action {
-            Action::Conflict { controller } => {
+            ApplyChange::Conflict { controller } => {
                 format!(
                     "{}/{} is controlled by {controller}",
                     self.kind_group, self.name
@@ -233,14 +247,17 @@ impl ApplyReport {
     pub fn conflicts(&self) -> impl Iterator<Item = &ObjectResult> {
         self.results
             .iter()
-            .filter(|r| matches!(r.action, Action::Conflict { .. }))
+            .filter(|r| matches!(r.action, ApplyChange::Conflict { .. }))
     }
 
     /// Whether anything was written.
     pub fn changed(&self) -> bool {
-        self.results
-            .iter()
-            .any(|r| !matches!(r.action, Action::Unchanged | Action::Conflict { .. }))
+        self.results.iter().any(|r| {
+            !matches!(
+                r.action,
+                ApplyChange::Unchanged | ApplyChange::Conflict { .. }
+            )
+        })
     }
 
     /// The live object of `kind`/`name` after apply.
@@ -462,6 +479,62 @@ pub fn owned_by(live: &DynamicObject, uid: &str) -> bool {
             .is_some_and(|u| u == uid)
 }
 
+/// What this process last applied to one object: its uid, the content fingerprint of the
+/// apply's response and the render's hash annotation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct AppliedMemo {
+    uid: Option<String>,
+    content: u64,
+    desired: Option<String>,
+}
+
+/// The controller that controls `live`, when it is not `owner` (`Kind/name`).
+fn foreign_controller(live: &DynamicObject, owner: &Owner) -> Option<String> {
+    owner.uid.as_ref()?;
+    live.owner_references()
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .filter(|o| Some(&o.uid) != owner.uid.as_ref())
+        .map(|o| format!("{}/{}", o.kind, o.name))
+}
+
+/// Whether `applied` (an apply response for an object not known before) was just created by
+/// that apply: no other manager has fields on it, and it was not created before the
+/// operator's own entry was last written (both times have whole seconds).
+fn created_now(applied: &DynamicObject) -> bool {
+    let mf = applied.metadata.managed_fields.as_deref().unwrap_or(&[]);
+    if mf
+        .iter()
+        .any(|m| m.manager.as_deref() != Some(FIELD_MANAGER))
+    {
+        return false;
+    }
+    let ours = mf.iter().filter_map(|m| m.time.as_ref()).map(|t| t.0).max();
+    match (applied.metadata.creation_timestamp.as_ref(), ours) {
+        (Some(c), Some(t)) => c.0 >= t,
+        _ => true,
+    }
+}
+
+/// Classifies a server-side apply from the object it returned, compared with the object as
+/// known before the apply (`before`: its uid and [`content_fingerprint`]; `None` when the
+/// caches did not hold it).
+pub fn classify(before: Option<(Option<&str>, u64)>, applied: &DynamicObject) -> ApplyChange {
+    match before {
+        Some((uid, fp)) if uid == applied.metadata.uid.as_deref() => {
+            if content_fingerprint(applied) == fp {
+                ApplyChange::Unchanged
+            } else {
+                ApplyChange::Configured
+            }
+        }
+        // the same name under a new uid: it was deleted and created again
+        Some(_) => ApplyChange::Created,
+        None if created_now(applied) => ApplyChange::Created,
+        None => ApplyChange::Configured,
+    }
+}
+
 /// Server-side applies rendered objects for one reconciler and prunes its inventory.
 #[derive(Clone)]
 pub struct Applier {
@@ -471,12 +544,21 @@ pub struct Applier {
     discovered: Arc<Mutex<HashMap<GroupVersionKind, (ApiResource, bool)>>>,
     /// Prunes already done in this process: (owner uid, selector, desired set) -> done.
     pruned: Arc<Mutex<HashSet<PruneMemo>>>,
+    /// What this process last applied, per object.
+    applied: Arc<Mutex<HashMap<ObjKey, AppliedMemo>>>,
+    /// The watch caches of the child kinds, keyed by (group, kind).
+    caches: Arc<HashMap<(String, String), ChildCache>>,
+    /// Where to ask for another reconcile of an owner.
+    retrigger: Option<tokio::sync::mpsc::UnboundedSender<(Option<String>, String)>>,
     metrics: Arc<Metrics>,
     recorder: Recorder,
 }
 
 impl Applier {
     /// An applier for reconciler `controller` whose declared child kinds are `kinds`.
+    ///
+    /// Without caches (see [`Applier::with_caches`]) every object is applied and pruning lists
+    /// the inventory from the API server.
     pub fn new(
         client: Client,
         controller: &'static str,
@@ -490,14 +572,46 @@ impl Applier {
             kinds: Arc::new(kinds),
             discovered: Default::default(),
             pruned: Default::default(),
+            applied: Default::default(),
+            caches: Default::default(),
+            retrigger: None,
             metrics,
             recorder,
         }
     }
 
+    /// Reads children from these watch caches (the controller's, one per child kind).
+    pub fn with_caches(mut self, caches: Vec<ChildCache>) -> Self {
+        self.caches = Arc::new(
+            caches
+                .into_iter()
+                .map(|c| ((c.kind.group.to_string(), c.kind.kind.to_string()), c))
+                .collect(),
+        );
+        self
+    }
+
     /// The declared child kinds.
     pub fn kinds(&self) -> &[ChildKind] {
         &self.kinds
+    }
+
+    /// The cache of (`group`, `kind`), if that kind is watched.
+    pub fn cache(&self, group: &str, kind: &str) -> Option<&ChildCache> {
+        self.caches.get(&(group.to_string(), kind.to_string()))
+    }
+
+    /// The cached object `kind` `namespace/name` (waiting for the cache's first list), or
+    /// `None` when it is not cached or the kind is not watched.
+    pub async fn cached(
+        &self,
+        kind: &ChildKind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<Arc<DynamicObject>> {
+        let c = self.cache(kind.group, kind.kind)?;
+        c.cache.wait_ready().await;
+        c.cache.get(namespace.filter(|_| kind.namespaced), name)
     }
 
     async fn resolve(&self, api_version: &str, kind: &str) -> Result<(ApiResource, bool), Error> {
@@ -550,22 +664,33 @@ impl Applier {
     }
 
     async fn event(&self, owner: &Owner, type_: EventType, reason: &str, note: String) {
-        let ev = Event {
+        events::publish(
+            &self.recorder,
+            self.controller,
+            &owner.object_ref(),
             type_,
-            reason: reason.into(),
-            note: Some(note),
-            action: "Reconcile".into(),
-            secondary: None,
-        };
-        if let Err(e) = self.recorder.publish(&ev, &owner.object_ref()).await {
-            tracing::warn!(controller = self.controller, owner = %owner.key(), error = %e, "publishing event failed");
+            reason,
+            note,
+        )
+        .await;
+    }
+
+    fn memo(&self, key: &ObjKey) -> Option<AppliedMemo> {
+        self.applied.lock().ok().and_then(|m| m.get(key).cloned())
+    }
+
+    /// Forgets the prunes done for `owner` (it is being deleted).
+    fn forget(&self, owner: &Owner) {
+        if let (Some(uid), Ok(mut p)) = (&owner.uid, self.pruned.lock()) {
+            p.retain(|(u, _, _)| u != uid);
         }
     }
 
     /// Stamps and applies `docs` for `owner`, then prunes per `prune`.
     ///
-    /// Objects controlled by another owner are reported as [`Action::Conflict`] and not written;
-    /// objects whose live state already matches are [`Action::Unchanged`] and not written.
+    /// Objects controlled by another owner are reported as [`ApplyChange::Conflict`] and not
+    /// written; objects whose cached state already matches are [`ApplyChange::Unchanged`] and
+    /// not written.
     pub async fn apply(
         &self,
         owner: &Owner,
@@ -575,7 +700,6 @@ impl Applier {
         let docs = stamp(owner, &self.kinds, docs)?;
         let mut report = ApplyReport::default();
         let mut desired: BTreeSet<ObjKey> = BTreeSet::new();
-        let pp = PatchParams::apply(FIELD_MANAGER).force();
         for doc in docs {
             let api_version = doc["apiVersion"].as_str().unwrap_or_default().to_string();
             let kind = doc["kind"].as_str().unwrap_or_default().to_string();
@@ -590,7 +714,8 @@ impl Applier {
                 .map(str::to_string);
             let (ar, namespaced) = self.resolve(&api_version, &kind).await?;
             let ns = if namespaced { ns } else { None };
-            desired.insert((ar.group.clone(), kind.clone(), ns.clone(), name.clone()));
+            let key: ObjKey = (ar.group.clone(), kind.clone(), ns.clone(), name.clone());
+            desired.insert(key.clone());
             let kind_group = if ar.group.is_empty() {
                 kind.to_lowercase()
             } else {
@@ -602,37 +727,43 @@ impl Applier {
                     .map(|n| format!("{n}/{name}"))
                     .unwrap_or(name.clone())
             );
-            let api = self.api(&ar, namespaced, ns.as_deref());
-            let live = api
-                .get_opt(&name)
-                .await
-                .map_err(|e| Error::kube(format!("get {what}"), e))?;
             let mut result = ObjectResult {
                 kind_group: kind_group.clone(),
                 kind: kind.clone(),
                 namespace: ns.clone(),
                 name: name.clone(),
-                action: Action::Unchanged,
+                action: ApplyChange::Unchanged,
                 live: None,
             };
-            if let Some(live) = &live {
-                let other = live
-                    .owner_references()
-                    .iter()
-                    .find(|o| o.controller == Some(true))
-                    .filter(|o| Some(&o.uid) != owner.uid.as_ref())
-                    .map(|o| format!("{}/{}", o.kind, o.name));
-                if let (Some(controller), Some(_)) = (other, &owner.uid) {
-                    result.action = Action::Conflict { controller };
-                    self.metrics
-                        .object_applied(self.controller, &kind, "conflict");
-                    self.event(owner, EventType::Warning, "Conflict", result.message())
-                        .await;
+            let cache = self.cache(&ar.group, &kind).cloned();
+            let cached = match &cache {
+                Some(c) => {
+                    c.cache.wait_ready().await;
+                    c.cache.get(ns.as_deref(), &name)
+                }
+                None => None,
+            };
+            let desired_hash = doc
+                .pointer(&format!(
+                    "/metadata/annotations/{}",
+                    HASH_ANNOTATION.replace('/', "~1")
+                ))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let memo = self.memo(&key);
+            if let Some(live) = &cached {
+                if let Some(controller) = foreign_controller(live, owner) {
+                    self.conflict(owner, &mut result, controller).await;
                     report.results.push(result);
                     continue;
                 }
-                let live_v = serde_json::to_value(live).map_err(Error::Serialize)?;
-                if contains(&live_v, &doc) {
+                let live_v = serde_json::to_value(&**live).map_err(Error::Serialize)?;
+                let unchanged_since_our_apply = memo.as_ref().is_some_and(|m| {
+                    m.uid == live.metadata.uid
+                        && m.content == content_fingerprint(live)
+                        && m.desired == desired_hash
+                });
+                if unchanged_since_our_apply || contains(&live_v, &doc) {
                     result.live = Some(live_v);
                     self.metrics
                         .object_applied(self.controller, &kind, "unchanged");
@@ -640,73 +771,270 @@ impl Applier {
                     continue;
                 }
             }
+            // known to exist (cached, or applied by this process): force our fields back;
+            // unknown: apply without force, so a foreign object is never silently taken over
+            let known = cached.is_some() || memo.is_some();
+            let before: Option<(Option<String>, u64)> = match (&cached, &memo) {
+                (Some(c), _) => Some((c.metadata.uid.clone(), content_fingerprint(c))),
+                (None, Some(m)) => Some((m.uid.clone(), m.content)),
+                (None, None) => None,
+            };
+            let api = self.api(&ar, namespaced, ns.as_deref());
             let obj: DynamicObject = serde_json::from_value(doc).map_err(Error::Serialize)?;
-            match api.patch(&name, &pp, &Patch::Apply(&obj)).await {
-                Ok(applied) => {
-                    result.action = if live.is_some() {
-                        Action::Configured
-                    } else {
-                        Action::Created
-                    };
-                    result.live = Some(serde_json::to_value(&applied).map_err(Error::Serialize)?);
-                    self.metrics
-                        .object_applied(self.controller, &kind, result.action.as_str());
-                    tracing::info!(controller = self.controller, owner = %owner.key(), object = %result.message(), "applied");
-                    self.event(owner, EventType::Normal, "Applied", result.message())
-                        .await;
-                    report.results.push(result);
+            if let Some(c) = &cache {
+                c.cache.seen.begin(ns.as_deref(), &name);
+            }
+            let applied = self
+                .ssa_or_conflict(owner, &api, &obj, known, &what, &kind, &mut result)
+                .await;
+            let applied = match applied {
+                Ok(Some(a)) => a,
+                other => {
+                    if let Some(c) = &cache {
+                        if c.cache.seen.finish(ns.as_deref(), &name, None) {
+                            self.retrigger(owner);
+                        }
+                    }
+                    match other {
+                        Ok(_) => {
+                            report.results.push(result);
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
-                Err(e) => {
-                    self.metrics.object_applied(self.controller, &kind, "error");
-                    self.event(
-                        owner,
-                        EventType::Warning,
-                        "Failed",
-                        format!("apply {what}: {e}"),
-                    )
-                    .await;
-                    return Err(Error::kube(format!("apply {what}"), e));
+            };
+            result.action = classify(before.as_ref().map(|(u, f)| (u.as_deref(), *f)), &applied);
+            if let Ok(mut m) = self.applied.lock() {
+                m.insert(
+                    key,
+                    AppliedMemo {
+                        uid: applied.metadata.uid.clone(),
+                        content: content_fingerprint(&applied),
+                        desired: desired_hash,
+                    },
+                );
+            }
+            let mut stripped = applied;
+            crate::cache::strip(&mut stripped);
+            if let Some(c) = &cache {
+                // the watch event echoing this write carries nothing new: do not reconcile on it
+                let fp = c.fingerprint(&stripped);
+                if c.cache
+                    .seen
+                    .finish(ns.as_deref(), &name, Some((&stripped, fp)))
+                {
+                    self.retrigger(owner);
                 }
             }
+            result.live = Some(serde_json::to_value(&stripped).map_err(Error::Serialize)?);
+            self.metrics
+                .object_applied(self.controller, &kind, result.action.as_str());
+            if result.action != ApplyChange::Unchanged {
+                tracing::info!(controller = self.controller, owner = %owner.key(), object = %result.message(), "applied");
+                self.event(owner, EventType::Normal, "Applied", result.message())
+                    .await;
+            }
+            report.results.push(result);
         }
         if *prune != Prune::None {
             let extra = match prune {
                 Prune::Selector(s) => Some(s.as_str()),
                 _ => None,
             };
-            // Objects enter the inventory only through our applies, so once a desired set has
-            // been pruned for this owner, pruning it again finds nothing: skip the list calls
-            // until the render changes (or the process restarts).
-            let memo = owner.uid.clone().map(|uid| {
-                (
-                    uid,
-                    extra.unwrap_or("").to_string(),
-                    desired.iter().cloned().collect::<Vec<_>>(),
-                )
-            });
-            let done = memo
-                .as_ref()
-                .is_some_and(|m| self.pruned.lock().is_ok_and(|p| p.contains(m)));
-            if !done {
-                for r in self.delete_inventory(owner, extra, Some(&desired)).await? {
+            if extra.is_none() && owner.uid.is_some() && self.caches_ready() {
+                for r in self.prune_cached(owner, &desired).await? {
                     report.results.push(r);
                 }
-                if let (Some(m), Ok(mut p)) = (memo, self.pruned.lock()) {
-                    p.retain(|(uid, sel, _)| !(Some(uid) == owner.uid.as_ref() && sel == &m.1));
-                    p.insert(m);
-                }
+            } else {
+                self.prune_listed(owner, extra, &desired, &mut report)
+                    .await?;
             }
         }
         Ok(report)
+    }
+
+    /// Applies `obj` (with `force` when it is `known` to exist); when unknown and refused for
+    /// fields another manager owns, reads it once: a foreign controller makes it a conflict
+    /// (`Ok(None)`, recorded in `result`), anything else is applied with force.
+    #[allow(clippy::too_many_arguments)]
+    async fn ssa_or_conflict(
+        &self,
+        owner: &Owner,
+        api: &Api<DynamicObject>,
+        obj: &DynamicObject,
+        known: bool,
+        what: &str,
+        kind: &str,
+        result: &mut ObjectResult,
+    ) -> Result<Option<DynamicObject>, Error> {
+        let name = obj.name_any();
+        match self.ssa(api, &name, obj, known).await {
+            Ok(a) => Ok(Some(a)),
+            Err(kube::Error::Api(s)) if !known && (s.is_conflict() || s.code == 422) => {
+                // it exists with fields someone else owns: look at it once
+                let live = api
+                    .get_opt(&name)
+                    .await
+                    .map_err(|e| Error::kube(format!("get {what}"), e))?;
+                if let Some(controller) = live.as_ref().and_then(|l| foreign_controller(l, owner)) {
+                    self.conflict(owner, result, controller).await;
+                    return Ok(None);
+                }
+                match self.ssa(api, &name, obj, true).await {
+                    Ok(a) => Ok(Some(a)),
+                    Err(e) => Err(self.apply_failed(owner, kind, what, e).await),
+                }
+            }
+            Err(e) => Err(self.apply_failed(owner, kind, what, e).await),
+        }
+    }
+
+    /// Asks the controller to reconcile `owner` again (a child changed during a write).
+    fn retrigger(&self, owner: &Owner) {
+        if let Some(tx) = &self.retrigger {
+            let _ = tx.send((owner.namespace.clone(), owner.name.clone()));
+        }
+    }
+
+    /// Sends `(namespace, name)` of owners that must be reconciled again to `tx` (the
+    /// controller's extra trigger).
+    pub fn with_retrigger(
+        mut self,
+        tx: tokio::sync::mpsc::UnboundedSender<(Option<String>, String)>,
+    ) -> Self {
+        self.retrigger = Some(tx);
+        self
+    }
+
+    async fn ssa(
+        &self,
+        api: &Api<DynamicObject>,
+        name: &str,
+        obj: &DynamicObject,
+        force: bool,
+    ) -> Result<DynamicObject, kube::Error> {
+        let mut pp = PatchParams::apply(FIELD_MANAGER);
+        pp.force = force;
+        api.patch(name, &pp, &Patch::Apply(obj)).await
+    }
+
+    async fn conflict(&self, owner: &Owner, result: &mut ObjectResult, controller: String) {
+        result.action = ApplyChange::Conflict { controller };
+        self.metrics
+            .object_applied(self.controller, &result.kind, "conflict");
+        self.event(owner, EventType::Warning, "Conflict", result.message())
+            .await;
+    }
+
+    async fn apply_failed(&self, owner: &Owner, kind: &str, what: &str, e: kube::Error) -> Error {
+        self.metrics.object_applied(self.controller, kind, "error");
+        if !events::is_namespace_terminating(&e) {
+            self.event(
+                owner,
+                EventType::Warning,
+                "Failed",
+                format!("apply {what}: {e}"),
+            )
+            .await;
+        }
+        Error::kube(format!("apply {what}"), e)
+    }
+
+    fn caches_ready(&self) -> bool {
+        self.kinds.iter().all(|k| {
+            self.cache(k.group, k.kind)
+                .is_some_and(|c| c.cache.is_ready())
+        })
+    }
+
+    /// Prunes from the caches: every cached inventory object of `owner` not in `keep`.
+    async fn prune_cached(
+        &self,
+        owner: &Owner,
+        keep: &BTreeSet<ObjKey>,
+    ) -> Result<Vec<ObjectResult>, Error> {
+        let id = owner.applyset_id();
+        let uid = owner.uid.clone().unwrap_or_default();
+        let mut out = Vec::new();
+        for k in self.kinds.iter() {
+            let Some(c) = self.cache(k.group, k.kind) else {
+                continue;
+            };
+            let in_scope = |o: &DynamicObject| match (&owner.namespace, k.namespaced) {
+                (Some(ns), true) => o.metadata.namespace.as_ref() == Some(ns),
+                _ => true,
+            };
+            let stale: Vec<Arc<DynamicObject>> = c.cache.store.state_filter(|o| {
+                o.labels().get(PART_OF_LABEL) == Some(&id)
+                    && in_scope(o)
+                    && owned_by(o, &uid)
+                    && !keep.contains(&(
+                        k.group.to_string(),
+                        k.kind.to_string(),
+                        o.metadata.namespace.clone().filter(|_| k.namespaced),
+                        o.name_any(),
+                    ))
+            });
+            for o in stale {
+                let ns = o.metadata.namespace.clone().filter(|_| k.namespaced);
+                if let Some(r) = self
+                    .delete_one(
+                        owner,
+                        k,
+                        ns,
+                        o.name_any(),
+                        o.metadata.deletion_timestamp.is_some(),
+                        "Pruned",
+                    )
+                    .await?
+                {
+                    out.push(r);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Prunes by listing the inventory from the API server (no caches, or a label selector),
+    /// at most once per owner, selector and desired set in this process.
+    async fn prune_listed(
+        &self,
+        owner: &Owner,
+        extra: Option<&str>,
+        desired: &BTreeSet<ObjKey>,
+        report: &mut ApplyReport,
+    ) -> Result<(), Error> {
+        // Objects enter the inventory only through our applies, so once a desired set has
+        // been pruned for this owner, pruning it again finds nothing: skip the list calls
+        // until the render changes (or the process restarts).
+        let memo = owner.uid.clone().map(|uid| {
+            (
+                uid,
+                extra.unwrap_or("").to_string(),
+                desired.iter().cloned().collect::<Vec<_>>(),
+            )
+        });
+        let done = memo
+            .as_ref()
+            .is_some_and(|m| self.pruned.lock().is_ok_and(|p| p.contains(m)));
+        if !done {
+            for r in self.delete_inventory(owner, extra, Some(desired)).await? {
+                report.results.push(r);
+            }
+            if let (Some(m), Ok(mut p)) = (memo, self.pruned.lock()) {
+                p.retain(|(uid, sel, _)| !(Some(uid) == owner.uid.as_ref() && sel == &m.1));
+                p.insert(m);
+            }
+        }
+        Ok(())
     }
 
     /// Deletes every inventory object of `owner` (all declared kinds): the finalizer's cleanup.
     ///
     /// Returns the objects still present afterwards (e.g. held by their own finalizers).
     pub async fn delete_all(&self, owner: &Owner) -> Result<Vec<ObjectResult>, Error> {
-        if let (Some(uid), Ok(mut p)) = (&owner.uid, self.pruned.lock()) {
-            p.retain(|(u, _, _)| u != uid);
-        }
+        self.forget(owner);
         let deleted = self.delete_inventory(owner, None, None).await?;
         let mut remaining = Vec::new();
         for r in deleted {
@@ -793,35 +1121,62 @@ impl Applier {
                         continue;
                     }
                 }
-                if m.metadata.deletion_timestamp.is_some() {
-                    out.push(self.pruned(k, ns, name));
-                    continue;
-                }
-                let api = self.api(&ar, k.namespaced, ns.as_deref());
-                match api.delete(&name, &DeleteParams::background()).await {
-                    Ok(_) => {}
-                    Err(kube::Error::Api(s)) if s.is_not_found() => {}
-                    Err(e) => {
-                        self.metrics.object_pruned(self.controller, k.kind, "error");
-                        return Err(Error::kube(format!("delete {} {name}", k.kind_group()), e));
-                    }
-                }
-                let r = self.pruned(k, ns, name);
-                self.metrics
-                    .object_pruned(self.controller, k.kind, "deleted");
                 let reason = if keep.is_some() { "Pruned" } else { "Deleted" };
-                tracing::info!(controller = self.controller, owner = %owner.key(), object = %format!("{}/{}", r.kind_group, r.name), reason, "deleted");
-                self.event(
-                    owner,
-                    EventType::Normal,
-                    reason,
-                    format!("{}/{} deleted", r.kind_group, r.name),
-                )
-                .await;
-                out.push(r);
+                let terminating = m.metadata.deletion_timestamp.is_some();
+                if let Some(r) = self
+                    .delete_one(owner, k, ns, name, terminating, reason)
+                    .await?
+                {
+                    out.push(r);
+                }
             }
         }
         Ok(out)
+    }
+
+    /// Deletes one inventory object (unless it is already `terminating`), with a metric, a log
+    /// line and an Event with `reason`. `None` when it was gone already.
+    async fn delete_one(
+        &self,
+        owner: &Owner,
+        k: &ChildKind,
+        ns: Option<String>,
+        name: String,
+        terminating: bool,
+        reason: &str,
+    ) -> Result<Option<ObjectResult>, Error> {
+        if let Ok(mut m) = self.applied.lock() {
+            m.remove(&(
+                k.group.to_string(),
+                k.kind.to_string(),
+                ns.clone(),
+                name.clone(),
+            ));
+        }
+        if terminating {
+            return Ok(Some(self.pruned(k, ns, name)));
+        }
+        let api = self.api(&k.api_resource(), k.namespaced, ns.as_deref());
+        match api.delete(&name, &DeleteParams::background()).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.is_not_found() => return Ok(None),
+            Err(e) => {
+                self.metrics.object_pruned(self.controller, k.kind, "error");
+                return Err(Error::kube(format!("delete {} {name}", k.kind_group()), e));
+            }
+        }
+        let r = self.pruned(k, ns, name);
+        self.metrics
+            .object_pruned(self.controller, k.kind, "deleted");
+        tracing::info!(controller = self.controller, owner = %owner.key(), object = %format!("{}/{}", r.kind_group, r.name), reason, "deleted");
+        self.event(
+            owner,
+            EventType::Normal,
+            reason,
+            format!("{}/{} deleted", r.kind_group, r.name),
+        )
+        .await;
+        Ok(Some(r))
     }
 
     fn pruned(&self, k: &ChildKind, ns: Option<String>, name: String) -> ObjectResult {
@@ -830,7 +1185,7 @@ impl Applier {
             kind: k.kind.to_string(),
             namespace: ns,
             name,
-            action: Action::Pruned,
+            action: ApplyChange::Pruned,
             live: None,
         }
     }
@@ -839,7 +1194,7 @@ impl Applier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reconciler::kinds;
+    use crate::child_kind::kinds;
     use rstest::rstest;
     use serde_json::json;
 
@@ -966,7 +1321,7 @@ mod tests {
             kind: "Deployment".into(),
             namespace: Some("demo".into()),
             name: "obj-demo-deploy".into(),
-            action: Action::Configured,
+            action: ApplyChange::Configured,
             live: None,
         };
         assert_eq!(r.message(), "deployment.apps/obj-demo-deploy configured");

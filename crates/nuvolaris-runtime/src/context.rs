@@ -18,10 +18,14 @@
 //! What a reconciler sees while it runs: client, applier, events, metrics.
 
 use crate::applier::{Applier, ApplyReport, Owner, Prune};
+use crate::child_kind::ChildKind;
+use crate::error::Error;
+use crate::events;
 use crate::metrics::Metrics;
-use crate::Error;
-use kube::runtime::events::{Event, EventType, Recorder};
-use kube::Client;
+use kube::api::DynamicObject;
+use kube::runtime::events::{EventType, Recorder};
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -51,7 +55,8 @@ impl Ctx {
         self.applier.apply(owner, docs, prune).await
     }
 
-    /// Publishes an Event about `owner`; failures are logged, not returned.
+    /// Publishes an Event about `owner`; failures are logged, not returned (see
+    /// [`events::publish`]).
     pub async fn event(
         &self,
         owner: &Owner,
@@ -59,15 +64,38 @@ impl Ctx {
         reason: &str,
         note: impl Into<String>,
     ) {
-        let ev = Event {
+        events::publish(
+            &self.recorder,
+            self.controller,
+            &owner.object_ref(),
             type_,
-            reason: reason.into(),
-            note: Some(note.into()),
-            action: "Reconcile".into(),
-            secondary: None,
-        };
-        if let Err(e) = self.recorder.publish(&ev, &owner.object_ref()).await {
-            tracing::warn!(controller = self.controller, owner = %owner.key(), error = %e, "publishing event failed");
-        }
+            reason,
+            note.into(),
+        )
+        .await;
+    }
+
+    /// The child `kind` `namespace/name` from the controller's watch cache (no API request),
+    /// or `None` when it does not exist or `kind` is not one of the reconciler's child kinds.
+    pub async fn cached(
+        &self,
+        kind: &ChildKind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<Arc<DynamicObject>> {
+        self.applier.cached(kind, namespace, name).await
+    }
+
+    /// [`Ctx::cached`] as a typed object (`None` also when it does not parse as `K`).
+    pub async fn cached_as<K: Resource + DeserializeOwned>(
+        &self,
+        kind: &ChildKind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<K> {
+        let o = self.cached(kind, namespace, name).await?;
+        serde_json::to_value(&*o)
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
     }
 }

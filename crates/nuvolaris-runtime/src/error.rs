@@ -67,17 +67,15 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
-    /// Cleanup deleted children that are still present (e.g. held by their own finalizers).
+    /// A reconciler's cleanup waits for objects to disappear (e.g. claims deleted with their
+    /// StatefulSets); the runtime looks again shortly, it is not a failure.
     #[error("cleanup of {owner} waits for {remaining} object(s) to disappear")]
     CleanupPending {
         /// `namespace/name` of the owner.
         owner: String,
-        /// How many children remain.
+        /// How many objects remain.
         remaining: usize,
     },
-    /// The finalizer helper failed (boxed: it embeds this type).
-    #[error("finalizer: {0}")]
-    Finalizer(#[source] Box<kube::runtime::finalizer::Error<Error>>),
     /// A startup check failed (missing CRD, missing RBAC): the message names which.
     #[error("startup check failed: {0}")]
     Startup(String),
@@ -98,6 +96,17 @@ impl Error {
         }
     }
 
+    /// Whether this is the API server refusing new content in a terminating namespace (see
+    /// [`crate::events::is_namespace_terminating`]).
+    pub fn is_namespace_terminating(&self) -> bool {
+        match self {
+            Self::Kube { source, .. } | Self::UnknownKind { source, .. } => {
+                crate::events::is_namespace_terminating(source)
+            }
+            _ => false,
+        }
+    }
+
     /// A short, bounded label for the `error` metric label and Event reasons.
     pub fn metric_label(&self) -> &'static str {
         match self {
@@ -108,7 +117,6 @@ impl Error {
             Self::UnknownKind { .. } => "unknown_kind",
             Self::InvalidSpec { .. } => "invalid_spec",
             Self::CleanupPending { .. } => "cleanup_pending",
-            Self::Finalizer(_) => "finalizer",
             Self::Startup(_) => "startup",
             Self::Leader(_) => "leader",
             Self::Reconciler(_) => "reconciler",

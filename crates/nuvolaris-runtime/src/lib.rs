@@ -26,9 +26,13 @@
 //! (get list watch create patch delete).
 
 pub mod applier;
+pub mod cache;
+pub mod child_kind;
+pub mod conditions;
 pub mod context;
 pub mod controller;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod metrics;
 pub mod optional;
@@ -39,15 +43,17 @@ pub mod registry;
 pub mod supervisor;
 pub mod wake;
 
-pub use applier::{Action, Applier, ApplyReport, ObjectResult, Owner, Prune, FIELD_MANAGER};
+pub use applier::{Applier, ApplyChange, ApplyReport, ObjectResult, Owner, Prune, FIELD_MANAGER};
+pub use conditions::now;
 pub use context::Ctx;
-pub use controller::{ControllerConfig, Shared, FINALIZER};
+pub use controller::{ControllerConfig, Shared, DEFAULT_CONCURRENCY, FINALIZER};
 pub use error::Error;
 pub use health::Health;
 pub use metrics::Metrics;
 pub use optional::{OptionalKinds, Served};
 pub use owned::DeleteOutcome;
-pub use reconciler::{kinds, ChildKind, Outcome, Reconciler};
+pub use rbac::cluster_role_rules;
+pub use reconciler::{kinds, ChildKind, ReconcileOutcome, Reconciler};
 pub use registry::{register, Registration};
 pub use supervisor::LeaderConfig;
 pub use wake::Wakeup;

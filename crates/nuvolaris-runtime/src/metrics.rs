@@ -197,6 +197,13 @@ impl Metrics {
         self.status_writes.with_label_values(&[controller]).get()
     }
 
+    /// Current value of `controller_runtime_reconcile_total{controller,result}`.
+    pub fn reconciles(&self, controller: &str, result: &str) -> u64 {
+        self.reconcile_total
+            .with_label_values(&[controller, result])
+            .get()
+    }
+
     /// Current value of `nuvolaris_objects_applied_total{controller,kind,result}`.
     pub fn applied_count(&self, controller: &str, kind: &str, result: &str) -> u64 {
         self.applied

@@ -23,12 +23,17 @@
 //! (event series are patched) and `coordination.k8s.io` `leases` `get create update patch`
 //! (leader election).
 
-use crate::reconciler::ChildKind;
-use crate::registry::Registration;
+use crate::child_kind::ChildKind;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use kube::core::ApiResource;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+
+/// Something that needs RBAC rules: a registered reconciler (implemented for
+/// `Arc<dyn Registration>` by the registry module, so this module does not depend on it).
+pub trait RuleSource {
+    /// Every rule it needs.
+    fn rules(&self) -> Vec<PolicyRule>;
+}
 
 fn rule(group: &str, resources: &[&str], verbs: &[&str]) -> PolicyRule {
     PolicyRule {
@@ -83,8 +88,8 @@ pub fn process_rules() -> Vec<PolicyRule> {
 
 /// The merged rules of all `regs` plus the process rules, one rule per (group, verbs) set,
 /// sorted, so the ClusterRole is stable and minimal.
-pub fn cluster_role_rules(regs: &[Arc<dyn Registration>]) -> Vec<PolicyRule> {
-    let mut all: Vec<PolicyRule> = regs.iter().flat_map(|r| r.rbac_rules()).collect();
+pub fn cluster_role_rules<S: RuleSource>(regs: &[S]) -> Vec<PolicyRule> {
+    let mut all: Vec<PolicyRule> = regs.iter().flat_map(|r| r.rules()).collect();
     all.extend(process_rules());
     // (group, verbs) -> resources
     let mut merged: BTreeMap<(String, Vec<String>), Vec<String>> = BTreeMap::new();
@@ -118,7 +123,7 @@ pub fn cluster_role_rules(regs: &[Arc<dyn Registration>]) -> Vec<PolicyRule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reconciler::kinds;
+    use crate::child_kind::kinds;
 
     #[test]
     fn child_rules_never_use_wildcards() {

@@ -18,9 +18,11 @@
 //! Type-erased reconcilers, so the binary can hold a list of them: one line per reconciler.
 
 use crate::applier::{self, Owner};
+use crate::child_kind::ChildKind;
 use crate::controller::{self, ControllerConfig, Shared};
-use crate::reconciler::{ChildKind, Reconciler};
-use crate::{rbac, Error};
+use crate::error::Error;
+use crate::rbac;
+use crate::reconciler::Reconciler;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use k8s_openapi::api::rbac::v1::PolicyRule;
@@ -79,6 +81,12 @@ pub struct ReconcilerCommand {
     pub about: &'static str,
     /// Runs it with the arguments after the subcommand name.
     pub run: fn(Vec<String>) -> BoxFuture<'static, Result<(), CommandError>>,
+}
+
+impl rbac::RuleSource for Arc<dyn Registration> {
+    fn rules(&self) -> Vec<PolicyRule> {
+        self.rbac_rules()
+    }
 }
 
 struct Registered<R: Reconciler>(Arc<R>, Vec<ReconcilerCommand>);

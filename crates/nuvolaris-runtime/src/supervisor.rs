@@ -18,8 +18,8 @@
 //! Running every registered controller: startup checks, leader election, graceful shutdown.
 
 use crate::controller::{ControllerConfig, Shared};
+use crate::error::Error;
 use crate::registry::Registration;
-use crate::Error;
 use futures::future::join_all;
 use kube_lease_manager::{LeaseCreateMode, LeaseManagerBuilder};
 use std::sync::Arc;

@@ -25,10 +25,13 @@
 //! server-side apply, an ownerReference and inventory labels.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use nuvolaris_api::conditions::{self, Desired};
+use kube::api::DynamicObject;
 use nuvolaris_api::sample::{Sample, SampleCreate, SampleStatus, MAX_COUNT, MIN_COUNT};
 use nuvolaris_kustomize::MemLoader;
-use nuvolaris_runtime::{kinds, Action, ChildKind, Ctx, Error, Outcome, Owner, Prune, Reconciler};
+use nuvolaris_runtime::conditions::{self, now, Desired};
+use nuvolaris_runtime::{
+    kinds, ApplyChange, ChildKind, Ctx, Error, Owner, Prune, ReconcileOutcome, Reconciler,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -225,7 +228,7 @@ pub fn compute_status(
         .iter()
         .find(|r| r.kind == "Deployment" && r.name == name);
     let message = match written {
-        Some(r) if !matches!(r.action, Action::Unchanged) => r.message(),
+        Some(r) if !matches!(r.action, ApplyChange::Unchanged) => r.message(),
         Some(r) => old
             .sample_create
             .as_ref()
@@ -284,11 +287,6 @@ pub fn compute_status(
     (st, ready)
 }
 
-fn now() -> k8s_openapi::jiff::Timestamp {
-    let t = k8s_openapi::jiff::Timestamp::now();
-    k8s_openapi::jiff::Timestamp::from_second(t.as_second()).unwrap_or(t)
-}
-
 impl Reconciler for SampleReconciler {
     type Resource = Sample;
 
@@ -304,6 +302,14 @@ impl Reconciler for SampleReconciler {
         validate(obj)
     }
 
+    /// A Deployment event matters only when its readiness (against its own spec) flips: the
+    /// replica counts moving one by one do not wake the Sample.
+    fn child_summary(&self, _kind: &ChildKind, child: &DynamicObject) -> Value {
+        let want = int(child.data.pointer("/spec/replicas")).unwrap_or(1);
+        let live = serde_json::to_value(child).unwrap_or(Value::Null);
+        Value::Bool(deployment_readiness(&live, i32::try_from(want).unwrap_or(i32::MAX)).0)
+    }
+
     fn render(&self, obj: &Sample) -> Result<Vec<Value>, Error> {
         let (loader, dir) = overlay(obj);
         nuvolaris_kustomize::build(&loader, &dir).map_err(|e| Error::Kustomize {
@@ -312,12 +318,12 @@ impl Reconciler for SampleReconciler {
         })
     }
 
-    async fn reconcile(&self, obj: Arc<Sample>, ctx: &Ctx) -> Result<Outcome, Error> {
+    async fn reconcile(&self, obj: Arc<Sample>, ctx: &Ctx) -> Result<ReconcileOutcome, Error> {
         let docs = self.render(&obj)?;
         let owner = Owner::of(&*obj);
         let report = ctx.apply(&owner, docs, &Prune::All).await?;
         let (status, ready) = compute_status(&obj, &report, now());
-        let out = Outcome::with_status(&status)?;
+        let out = ReconcileOutcome::with_status(&status)?;
         Ok(if ready || report.conflicts().next().is_some() {
             out
         } else {

@@ -47,11 +47,11 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 use kube::api::{DeleteParams, ListParams};
 use kube::runtime::events::EventType;
 use kube::{Api, ResourceExt};
-use nuvolaris_api::conditions;
 use nuvolaris_api::whisk::Whisk;
+use nuvolaris_runtime::conditions;
 use nuvolaris_runtime::optional::DEFAULT_REFRESH;
 use nuvolaris_runtime::{
-    kinds, ChildKind, Ctx, DeleteOutcome, Error, OptionalKinds, Outcome, Owner, Reconciler,
+    kinds, ChildKind, Ctx, DeleteOutcome, Error, OptionalKinds, Owner, ReconcileOutcome, Reconciler,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -239,7 +239,7 @@ impl Reconciler for WhiskReconciler {
         render_offline(obj, &self.operator, &generate).map_err(to_runtime)
     }
 
-    async fn reconcile(&self, obj: Arc<Whisk>, ctx: &Ctx) -> Result<Outcome, Error> {
+    async fn reconcile(&self, obj: Arc<Whisk>, ctx: &Ctx) -> Result<ReconcileOutcome, Error> {
         let w = &*obj;
         let ns = w.namespace().unwrap_or_else(|| "default".into());
         let owner = Owner::of(w);
@@ -256,7 +256,7 @@ impl Reconciler for WhiskReconciler {
                     .await;
             }
             self.backoff.forget(&key(w));
-            return Outcome::with_status(&status::namespace_conflict(w, msg, now()));
+            return ReconcileOutcome::with_status(&status::namespace_conflict(w, msg, now()));
         }
         let report = act(&plan, ctx, &owner, &ns, &self.optional).await?;
         // conflicts the plan found (the runtime reports its own): a Warning Event on transition
@@ -286,7 +286,7 @@ impl Reconciler for WhiskReconciler {
         } else {
             Wake::OnChange
         };
-        let mut out = Outcome::with_status(&st)?;
+        let mut out = ReconcileOutcome::with_status(&st)?;
         out.requeue_after = self.backoff.next(&key(w), fingerprint(&states), wake);
         Ok(out)
     }

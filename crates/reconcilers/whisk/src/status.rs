@@ -21,8 +21,8 @@
 
 use crate::components::{Component, TABLE};
 use k8s_openapi::jiff::Timestamp;
-use nuvolaris_api::conditions::{self, Desired};
 use nuvolaris_api::whisk::{Whisk, WhiskStatus};
+use nuvolaris_runtime::conditions::{self, Desired};
 use std::collections::BTreeMap;
 
 /// Where one component stands.

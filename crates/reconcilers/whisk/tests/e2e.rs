@@ -280,7 +280,7 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
     let ready = wait_for("Whisk Ready", Duration::from_secs(60), || async {
         let w = whisks.get("controller").await.ok()?;
         let st = w.status.clone()?;
-        nuvolaris_api::conditions::is_true(&st.conditions, "Ready").then_some(w)
+        nuvolaris_runtime::conditions::is_true(&st.conditions, "Ready").then_some(w)
     })
     .await;
     let st = ready.status.clone().unwrap();
@@ -309,7 +309,7 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
         "EndpointReady",
     ] {
         assert!(
-            nuvolaris_api::conditions::is_true(&st.conditions, t),
+            nuvolaris_runtime::conditions::is_true(&st.conditions, t),
             "condition {t}: {:?}",
             st.conditions
         );
@@ -404,7 +404,7 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
         },
     )
     .await;
-    assert!(nuvolaris_api::conditions::is_true(
+    assert!(nuvolaris_runtime::conditions::is_true(
         &w.status.unwrap().conditions,
         "Ready"
     ));
@@ -492,7 +492,7 @@ async fn minimal_whisk_lifecycle_on_the_embedded_server() {
             let w = whisks.get("controller").await.ok()?;
             let st = w.status?;
             (st.observed_generation == w.metadata.generation
-                && nuvolaris_api::conditions::is_true(&st.conditions, "Ready"))
+                && nuvolaris_runtime::conditions::is_true(&st.conditions, "Ready"))
             .then_some(())
         },
     )
@@ -755,7 +755,7 @@ async fn stop(env: Env) {
 }
 
 fn condition(w: &Whisk, t: &str) -> Option<(String, String, String)> {
-    let c = nuvolaris_api::conditions::find(&w.status.as_ref()?.conditions, t)?;
+    let c = nuvolaris_runtime::conditions::find(&w.status.as_ref()?.conditions, t)?;
     Some((c.status.clone(), c.reason.clone(), c.message.clone()))
 }
 

@@ -18,7 +18,9 @@
 //! Shared helpers for `status.conditions` (`Ready`, `Progressing`, `Degraded`, ...).
 //!
 //! Pure functions: `lastTransitionTime` moves only when a condition's status flips, so a steady
-//! state computes a byte-identical status and the operator writes nothing.
+//! state computes a byte-identical status and the operator writes nothing. Custom resource
+//! types use [`conditions_schema`] on their `conditions` field; reconcilers use [`merge`] with
+//! [`now`].
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
@@ -46,6 +48,13 @@ pub fn conditions_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema 
         "x-kubernetes-list-map-keys": ["type"],
         "items": item
     })
+}
+
+/// The current time truncated to whole seconds, as `metav1.Time` serializes it: the one clock
+/// for condition transition times, so a computed status equals the one read back.
+pub fn now() -> Timestamp {
+    let t = Timestamp::now();
+    Timestamp::from_second(t.as_second()).unwrap_or(t)
 }
 
 /// What a reconciler wants one condition to say (without the transition time).
@@ -174,6 +183,11 @@ mod tests {
         assert_eq!(conds[0].last_transition_time, Time(ts(time)));
         assert_eq!(conds[0].reason, new_reason);
         assert_eq!(conds[0].status, new_status);
+    }
+
+    #[test]
+    fn now_has_whole_seconds() {
+        assert_eq!(now().subsec_nanosecond(), 0);
     }
 
     #[test]
