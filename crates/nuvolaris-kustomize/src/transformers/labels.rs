@@ -46,6 +46,8 @@ pub fn apply(
         }
         let gvk = r.gvk();
         for (k, v) in pairs {
+            // kustomize sets an empty key on the map node itself, which then fails
+            let empty_key_of = k.is_empty().then(|| r.cur_id().to_string());
             let mut created: Vec<String> = Vec::new();
             let mut updated: Vec<String> = Vec::new();
             for fs in specs {
@@ -71,6 +73,12 @@ pub fn apply(
                             _ => return Ok(()),
                         };
                         if let Value::Object(o) = target {
+                            if let Some(id) = &empty_key_of {
+                                return Err(Error::build(format!(
+                                    "considering field '{}' of object {id}: wrong node kind: expected ScalarNode but got MappingNode",
+                                    fs.path
+                                )));
+                            }
                             let ptr = format!("{at}/{}/{}", pointer_escape(key), pointer_escape(k));
                             if o.contains_key(k.as_str()) {
                                 updated.push(ptr);

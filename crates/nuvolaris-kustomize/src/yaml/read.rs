@@ -112,6 +112,8 @@ struct Node<'t> {
     scalar_text: Option<Cow<'t, str>>,
     /// A plain scalar without a tag.
     plain: bool,
+    /// A plain scalar read as a timestamp (a mapping key cannot be one).
+    timestamp: bool,
 }
 
 impl Composer<'_> {
@@ -162,7 +164,7 @@ impl Composer<'_> {
                             (_, Some(text)) if self.yaml11_keys && node.plain && !node.merge_key => {
                                 text.into_owned()
                             }
-                            (Value::String(s), _) => s,
+                            (Value::String(s), _) if !node.timestamp => s,
                             (Value::Object(_), _) | (Value::Array(_), _) => {
                                 return Err(yaml_err(
                                     file,
@@ -303,6 +305,7 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                     merge_key: false,
                     scalar_text: None,
                     plain: false,
+                    timestamp: false,
                 };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
@@ -311,9 +314,9 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
             Event::Scalar(text, style, anchor, tag) => {
                 comp.count(1, line)?;
                 let plain = style == ScalarStyle::Plain && tag.is_none();
-                let keep_text = plain
-                    && (comp.yaml11_keys || (comp.flow_depth > 0 && text.contains(':')))
-                    && is_timestamp(&text);
+                let timestamp = plain && is_timestamp(&text);
+                let keep_text =
+                    timestamp && (comp.yaml11_keys || (comp.flow_depth > 0 && text.contains(':')));
                 let (value, merge_key) = if keep_text {
                     // go-yaml v2 decodes a timestamp into interface{} as its text; kustomize
                     // writes a timestamp with a time inside a flow collection quoted (its `:`
@@ -329,6 +332,7 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                     merge_key,
                     scalar_text: Some(text),
                     plain,
+                    timestamp: timestamp && !keep_text,
                 };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
@@ -385,6 +389,7 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                     merge_key: false,
                     scalar_text: None,
                     plain: false,
+                    timestamp: false,
                 };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
@@ -414,6 +419,7 @@ fn parse_yaml(text: &str, file: &str, yaml11_keys: bool) -> Result<Vec<Value>, E
                     merge_key: false,
                     scalar_text: None,
                     plain: false,
+                    timestamp: false,
                 };
                 if let Some(v) = comp.deliver(node, line)? {
                     root = Some(v);
