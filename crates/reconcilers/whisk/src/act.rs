@@ -25,13 +25,16 @@
 //! annotations. Objects of someone else are never written or deleted: they come back as
 //! conflicts.
 
+use crate::components::OPTIONAL_KINDS;
 use crate::plan::Plan;
-use crate::reconciler::{FIELD_MANAGER, OPTIONAL_KINDS};
 use nuvolaris_runtime::{
     kinds, ApplyReport, ChildKind, Ctx, DeleteOutcome, Error, OptionalKinds, Owner, Prune,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
+
+/// Field manager of the writes this reconciler makes outside the applier (`cm/config`).
+pub const FIELD_MANAGER: &str = "nuvolaris-operator-whisk";
 
 /// What the writes met.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -50,6 +50,7 @@ pub mod retention;
 pub mod secrets;
 pub mod services;
 pub mod settings;
+pub mod state;
 
 pub use error::{Error, Result};
 pub mod reconciler;

@@ -32,7 +32,7 @@ use crate::requeue::Wake;
 use crate::resolve::{RenderInput, Settings};
 use crate::secrets::{self, generated_secret_name, Generate};
 use crate::settings::{ClusterFacts, OperatorConfig};
-use crate::status::State;
+use crate::state::State;
 use base64::Engine as _;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use nuvolaris_api::whisk::Whisk;
@@ -186,7 +186,7 @@ pub fn plan(
         served: &obs.served,
     };
 
-    p.served_optional = crate::reconciler::OPTIONAL_KINDS
+    p.served_optional = crate::components::OPTIONAL_KINDS
         .iter()
         .filter(|k| obs.served.has(k))
         .cloned()
@@ -309,7 +309,7 @@ pub fn plan(
 pub fn kind_of(o: &Value) -> Option<ChildKind> {
     let av = o["apiVersion"].as_str().unwrap_or_default();
     let k = o["kind"].as_str().unwrap_or_default();
-    crate::reconciler::OPTIONAL_KINDS
+    crate::components::OPTIONAL_KINDS
         .iter()
         .find(|c| c.api_version() == av && c.kind == k)
         .cloned()

@@ -30,7 +30,6 @@
 //! deletes the generated credentials per [`crate::retention`].
 
 use crate::act::{act, prune_optional};
-use crate::components::endpoint::{MIDDLEWARE, ROUTE};
 use crate::components::Component;
 use crate::lb_watch::LbWatch;
 use crate::observe::{namespace_holder, observe};
@@ -61,11 +60,8 @@ pub use crate::components::{job_state, sts_ready, JobState};
 pub use crate::observe::detect_kube;
 pub use crate::plan::APIHOST_ANNOTATION;
 
-/// Field manager of the writes this reconciler makes outside the applier (`cm/config`).
-pub const FIELD_MANAGER: &str = "nuvolaris-operator-whisk";
-
-/// Kinds the Whisk applies only when the cluster serves them (never watched).
-pub const OPTIONAL_KINDS: [ChildKind; 2] = [MIDDLEWARE, ROUTE];
+pub use crate::act::FIELD_MANAGER;
+pub use crate::components::OPTIONAL_KINDS;
 
 /// The Whisk reconciler.
 #[derive(Clone, Debug)]

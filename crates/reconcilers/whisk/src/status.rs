@@ -25,21 +25,7 @@ use nuvolaris_api::whisk::{Whisk, WhiskStatus};
 use nuvolaris_runtime::conditions::{self, Desired};
 use std::collections::BTreeMap;
 
-/// Where one component stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum State {
-    /// Switched off in the spec.
-    Disabled,
-    /// Applied and ready.
-    Ready,
-    /// Making progress that is polled (reason, message): requeued with backoff.
-    Progressing(&'static str, String),
-    /// Waiting for something a watch reports (a load balancer address) or that only a change
-    /// can fix (a failed dependency): not requeued (reason, message).
-    Waiting(&'static str, String),
-    /// Failed (reason, message).
-    Failed(&'static str, String),
-}
+pub use crate::state::State;
 
 /// Components of the Whisk that upstream knows but this operator does not deploy (yet).
 pub const NOT_IMPLEMENTED: [&str; 6] = ["redis", "mongodb", "cron", "minio", "static", "postgres"];

@@ -20,7 +20,7 @@
 //! the image (`spec.controller.image[:tag]` or the operator default) and the environment derived
 //! from `spec.configs` and `spec.couchdb`, with the upstream defaults.
 
-use super::set_image;
+use super::common::set_image;
 use crate::error::Result;
 use crate::overlay::{Overlay, Patch};
 use crate::placement::{pod_patch, Placement};

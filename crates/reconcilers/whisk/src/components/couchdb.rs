@@ -18,7 +18,7 @@
 //! CouchDB: the `couchdb-auth` Secret (secret generator), Services `couchdb` / `couchdb-np`,
 //! StatefulSet `couchdb` with its volume claim template sized from `couchdb.volume-size`.
 
-use super::{set_image, Component, COMPONENT_LABEL};
+use super::common::{set_image, COMPONENT_LABEL, CREDENTIALS_LABEL};
 use crate::error::Result;
 use crate::overlay::{Overlay, Patch};
 use crate::placement::{pod_patch, Placement};
@@ -47,10 +47,7 @@ pub fn credentials(input: &RenderInput<'_>, o: &mut Overlay) -> Result<()> {
     o.secrets.push(crate::overlay::SecretGen {
         name: AUTH_SECRET.to_string(),
         literals,
-        labels: vec![(
-            COMPONENT_LABEL.to_string(),
-            Component::Credentials.label().to_string(),
-        )],
+        labels: vec![(COMPONENT_LABEL.to_string(), CREDENTIALS_LABEL.to_string())],
     });
     Ok(())
 }

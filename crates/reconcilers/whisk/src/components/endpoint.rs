@@ -28,11 +28,11 @@
 //! ⚠ Upstream's `apihost-my` Route rewrites to `/api/v1/web/namespace/<ns>`, unlike its Ingress;
 //! here both go to `/api/v1/web/nuvolaris` (the `nuvolaris` OpenWhisk namespace).
 
-use super::{View, COMPONENT_LABEL};
+use super::common::{View, COMPONENT_LABEL};
 use crate::error::Result;
 use crate::overlay::{Overlay, Patch};
 use crate::resolve::Settings;
-use crate::status::State;
+use crate::state::State;
 use nuvolaris_runtime::ChildKind;
 use serde_json::{json, Value};
 

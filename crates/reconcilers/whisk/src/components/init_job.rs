@@ -17,7 +17,7 @@
 
 //! The `couchdb-init` Job: the operator image running `couchdb-init` against the CouchDB Service.
 
-use super::set_image;
+use super::common::set_image;
 use crate::error::Result;
 use crate::overlay::{Overlay, Patch};
 use crate::resolve::{RenderInput, Settings};

@@ -29,89 +29,23 @@ pub mod endpoint;
 pub mod init_job;
 pub mod preloader;
 
+mod common;
+
+pub use common::{
+    job_state, job_status, set_image, statefulset_state, sts_ready, Component, JobState, Live,
+    SideEffect, View, COMPONENT_LABEL, CREDENTIALS_LABEL,
+};
+
 use crate::error::Result;
 use crate::overlay::Overlay;
 use crate::resolve::{RenderInput, Settings};
-use crate::status::State;
-use nuvolaris_runtime::Served;
+use crate::state::State;
+use endpoint::{MIDDLEWARE, ROUTE};
+use nuvolaris_runtime::ChildKind;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
-/// Label every rendered object carries to say which component it belongs to.
-pub const COMPONENT_LABEL: &str = "nuvolaris.org/component";
-
-/// A deployable component, in apply order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Component {
-    /// Shared credentials Secret `couchdb-auth` (content-hash suffixed).
-    Credentials,
-    /// CouchDB StatefulSet and Services.
-    Couchdb,
-    /// The `couchdb-init` Job.
-    CouchdbInit,
-    /// The `preload-runtimes` Job.
-    Preloader,
-    /// The standalone controller StatefulSet and Services.
-    Openwhisk,
-    /// The api host Ingresses (or Routes), their Middlewares and the `apihost` annotation.
-    Endpoint,
-}
-
-/// Live children the engine looks at, by (kind, name).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Live {
-    /// Objects keyed by (kind, name).
-    pub objects: BTreeMap<(String, String), Value>,
-}
-
-impl Live {
-    /// Live children from a list of objects (each with `kind` and `metadata.name`).
-    pub fn from_objects(objs: impl IntoIterator<Item = Value>) -> Self {
-        let mut objects = BTreeMap::new();
-        for o in objs {
-            let kind = o["kind"].as_str().unwrap_or_default().to_string();
-            let name = o["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            objects.insert((kind, name), o);
-        }
-        Self { objects }
-    }
-
-    /// The live `kind`/`name`.
-    pub fn get(&self, kind: &str, name: &str) -> Option<&Value> {
-        self.objects.get(&(kind.to_string(), name.to_string()))
-    }
-}
-
-/// What a readiness check may look at.
-#[derive(Clone, Copy, Debug)]
-pub struct View<'a> {
-    /// Effective settings of the render.
-    pub settings: &'a Settings,
-    /// Live children.
-    pub live: &'a Live,
-    /// Whether `cm/config` exists.
-    pub config_exists: bool,
-    /// Optional kinds the cluster serves.
-    pub served: &'a Served,
-}
-
-/// A side effect a component asks the operator process to run (idempotent, with a timeout).
-/// None of today's components has one (CouchDB is prepared by the `couchdb-init` Job); Redis
-/// ACLs, MinIO buckets and the users metadata document will.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SideEffect {
-    /// The component running it.
-    pub component: Component,
-    /// What it does, for logs and status.
-    pub name: &'static str,
-    /// Address of the service it talks to (from [`crate::services::resolve`]).
-    pub address: String,
-    /// Fingerprint of its inputs: it reruns only when this changes.
-    pub fingerprint: String,
-}
+/// Kinds the Whisk applies only when the cluster serves them (never watched).
+pub const OPTIONAL_KINDS: [ChildKind; 2] = [MIDDLEWARE, ROUTE];
 
 /// One entry of [`TABLE`].
 #[derive(Clone, Copy)]
@@ -167,7 +101,7 @@ fn always_ready(_: &View<'_>) -> State {
 pub const TABLE: [Spec; 6] = [
     Spec {
         component: Component::Credentials,
-        label: "credentials",
+        label: CREDENTIALS_LABEL,
         status_key: None,
         condition: "Credentials",
         depends_on: &[],
@@ -301,88 +235,6 @@ impl Component {
     pub fn contribute(self, input: &RenderInput<'_>, s: &Settings, o: &mut Overlay) -> Result<()> {
         (self.spec().contribute)(input, s, o)
     }
-}
-
-/// Progress of a Job from its status.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum JobState {
-    /// No such Job.
-    Absent,
-    /// Running or pending.
-    Running,
-    /// Completed successfully.
-    Complete,
-    /// Failed for good (message).
-    Failed(String),
-}
-
-/// The state of a live Job (as JSON).
-pub fn job_state(job: Option<&Value>) -> JobState {
-    let Some(job) = job else {
-        return JobState::Absent;
-    };
-    let st = &job["status"];
-    for c in st["conditions"].as_array().into_iter().flatten() {
-        let is = |t: &str| c["type"] == t && c["status"] == "True";
-        if is("Complete") {
-            return JobState::Complete;
-        }
-        if is("Failed") {
-            let m = c["message"]
-                .as_str()
-                .filter(|m| !m.is_empty())
-                .or(c["reason"].as_str())
-                .unwrap_or_default();
-            return JobState::Failed(m.to_string());
-        }
-    }
-    if st["succeeded"].as_i64().unwrap_or(0) > 0 {
-        JobState::Complete
-    } else {
-        JobState::Running
-    }
-}
-
-/// Whether a live StatefulSet has its wanted replicas (at least one) ready.
-pub fn sts_ready(sts: Option<&Value>) -> bool {
-    let Some(s) = sts else { return false };
-    let want = s["spec"]["replicas"].as_i64().unwrap_or(1);
-    s["status"]["readyReplicas"].as_i64().unwrap_or(0) >= want.max(1)
-}
-
-/// The state of a component whose readiness is StatefulSet `name`.
-pub fn statefulset_state(live: &Live, name: &str) -> State {
-    if sts_ready(live.get("StatefulSet", name)) {
-        State::Ready
-    } else {
-        State::Progressing(
-            "StatefulSetNotReady",
-            format!("waiting for statefulset {name} to be ready"),
-        )
-    }
-}
-
-/// The state of a component whose readiness is Job `name`: a failed Job is terminal.
-pub fn job_status(live: &Live, name: &str) -> State {
-    match job_state(live.get("Job", name)) {
-        JobState::Complete => State::Ready,
-        JobState::Failed(m) => State::Failed("JobFailed", format!("job {name} failed: {m}")),
-        JobState::Absent => {
-            State::Progressing("JobPending", format!("job {name} is being created"))
-        }
-        JobState::Running => State::Progressing("JobRunning", format!("job {name} is running")),
-    }
-}
-
-/// Adds an `images:` entry replacing base image `base` with `image` (`repo[:tag]` or `repo@digest`).
-pub(crate) fn set_image(o: &mut Overlay, base: &str, image: &str) {
-    let (name, tag, digest) = crate::settings::split_image(image);
-    o.images.push(crate::overlay::Image {
-        name: base.to_string(),
-        new_name: Some(name),
-        new_tag: tag,
-        digest,
-    });
 }
 
 #[cfg(test)]
