@@ -206,10 +206,13 @@ async fn binary_health_metrics_lifecycle_and_sigterm() {
     let (code, metrics) = get(port, "/metrics").await.unwrap();
     assert_eq!(code, 200);
     for line in [
-        "controller_runtime_max_concurrent_reconciles{controller=\"sample\"} 8",
-        "nuvolaris_objects_applied_total{controller=\"sample\",kind=\"Deployment\",result=\"created\"} 1",
+        &format!(
+            "controller_runtime_max_concurrent_reconciles{{controller=\"sample\"}} {}",
+            nuvolaris_runtime::DEFAULT_CONCURRENCY
+        ),
+        &"nuvolaris_objects_applied_total{controller=\"sample\",kind=\"Deployment\",result=\"created\"} 1".to_string(),
     ] {
-        assert!(metrics.lines().any(|l| l == line), "missing {line} in\n{metrics}");
+        assert!(metrics.lines().any(|l| l == line.as_str()), "missing {line} in\n{metrics}");
     }
     for name in [
         "controller_runtime_reconcile_total{controller=\"sample\",result=\"success\"}",

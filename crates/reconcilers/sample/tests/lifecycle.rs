@@ -541,6 +541,13 @@ async fn render_output_is_what_the_reconciler_applies() {
         .unwrap();
     assert_eq!(rendered.len(), 1);
     let mut want = rendered[0].clone();
+    // the API server stores quantities in canonical form (the base's `cpu: 1000m` reads back
+    // as "1"), as a real kube-apiserver does
+    nuvolaris_apiserver::quantity::canonicalize_object("apps", "deployments", &mut want);
+    assert_ne!(
+        want, rendered[0],
+        "the render carries a non-canonical quantity"
+    );
     assert!(
         nuvolaris_runtime::applier::contains(&live, &want),
         "live lacks rendered fields:\nlive {live:#}\nrendered {want:#}"
