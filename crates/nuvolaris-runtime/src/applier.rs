@@ -757,7 +757,7 @@ impl Applier {
                     report.results.push(result);
                     continue;
                 }
-                let live_v = serde_json::to_value(&**live).map_err(Error::Serialize)?;
+                let live_v = crate::cache::to_value_unmarked(live).map_err(Error::Serialize)?;
                 let unchanged_since_our_apply = memo.as_ref().is_some_and(|m| {
                     m.uid == live.metadata.uid
                         && m.content == content_fingerprint(live)

@@ -123,6 +123,49 @@ pub fn strip(obj: &mut DynamicObject) {
     }
 }
 
+/// The synthetic annotation a child cache keeps its [`content_fingerprint`] in (computed from
+/// the full object when it is stored, see [`lean`]); never sent to the API server.
+pub const CONTENT_ANNOTATION: &str = "nuvolaris.org/cached-content-fingerprint";
+
+/// What a child cache keeps of a watched child: its metadata (stripped, see [`strip`]), its
+/// `status` and `spec.replicas` (what readiness reads), plus the [`content_fingerprint`] of the
+/// full object in [`CONTENT_ANNOTATION`]. The rest of the spec (a pod template is most of a
+/// Deployment) is dropped: drift shows as a different content fingerprint, and the applier
+/// writes whenever it has no proof (memo or identical fingerprint) that the child is unchanged.
+pub fn lean(obj: &mut DynamicObject) {
+    strip(obj);
+    let fp = content_fingerprint(obj);
+    let mut data = serde_json::Map::new();
+    if let Some(r) = obj.data.pointer("/spec/replicas") {
+        data.insert("spec".into(), serde_json::json!({ "replicas": r }));
+    }
+    if let Some(st) = obj.data.get_mut("status") {
+        data.insert("status".into(), st.take());
+    }
+    obj.data = Value::Object(data);
+    obj.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(CONTENT_ANNOTATION.into(), fp.to_string());
+}
+
+/// `obj` as JSON without the runtime's synthetic [`CONTENT_ANNOTATION`].
+pub fn to_value_unmarked(obj: &DynamicObject) -> serde_json::Result<Value> {
+    let mut v = serde_json::to_value(obj)?;
+    if let Some(a) = v
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        a.remove(CONTENT_ANNOTATION);
+        if a.is_empty() {
+            if let Some(m) = v["metadata"].as_object_mut() {
+                m.remove("annotations");
+            }
+        }
+    }
+    Ok(v)
+}
+
 /// Hashes a JSON value with object keys in sorted order, so two serializations of the same
 /// object (watch event, apply response) hash alike.
 fn hash_json(v: &Value, h: &mut DefaultHasher) {
@@ -159,6 +202,7 @@ fn hash_meta(obj: &DynamicObject, h: &mut DefaultHasher) {
     obj.metadata.labels.hash(h);
     let mut ann = obj.metadata.annotations.clone().unwrap_or_default();
     ann.remove(LAST_APPLIED_ANNOTATION);
+    ann.remove(CONTENT_ANNOTATION);
     ann.hash(h);
     hash_serialized(&obj.metadata.owner_references, h);
 }
@@ -186,8 +230,18 @@ pub fn child_fingerprint(obj: &DynamicObject, summary: &Value) -> u64 {
 /// Fingerprint of an object's content for classifying an apply: uid, generation, labels,
 /// annotations, ownerReferences and every top-level field except `status` (so a cached object
 /// and an apply response compare equal unless the apply changed the object, whatever the
-/// server canonicalised or defaulted).
+/// server canonicalised or defaulted). A cached child ([`lean`]) answers the fingerprint its
+/// full object had.
 pub fn content_fingerprint(obj: &DynamicObject) -> u64 {
+    if let Some(fp) = obj
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(CONTENT_ANNOTATION))
+        .and_then(|f| f.parse().ok())
+    {
+        return fp;
+    }
     let mut h = DefaultHasher::new();
     hash_meta(obj, &mut h);
     if let Value::Object(m) = &obj.data {
@@ -437,13 +491,15 @@ impl Cache {
     }
 }
 
-/// Starts watching `api` (through `backoff`, stripped, reflected into a store) and returns the
-/// cache and the stream of changed objects (fingerprinted by `fingerprint`). The stream must
-/// be polled (the controller does) for the store to fill.
+/// Starts watching `api` (through `backoff`, reduced by `keep`: [`strip`] or [`lean`],
+/// reflected into a store) and returns the cache and the stream of changed objects
+/// (fingerprinted by `fingerprint`). The stream must be polled (the controller does) for the
+/// store to fill.
 pub fn watch<F>(
     api: Api<DynamicObject>,
     wc: watcher::Config,
     ar: kube::core::ApiResource,
+    keep: fn(&mut DynamicObject),
     fingerprint: F,
 ) -> (
     Cache,
@@ -458,7 +514,7 @@ where
     let (tx, rx) = watch::channel(false);
     let events = watcher::watcher(api, wc)
         .backoff(WatchBackoff::default())
-        .modify(strip)
+        .modify(keep)
         .reflect(writer)
         .inspect(move |ev| {
             if matches!(ev, Ok(Event::InitDone)) {
@@ -528,6 +584,38 @@ mod tests {
         assert_eq!(
             d.metadata.annotations.unwrap().keys().collect::<Vec<_>>(),
             vec!["keep"]
+        );
+    }
+
+    #[test]
+    fn lean_keeps_readiness_and_the_full_content_fingerprint() {
+        let full = deploy("1", 1, json!({"readyReplicas": 2}));
+        let mut stripped = full.clone();
+        strip(&mut stripped);
+        let mut l = full.clone();
+        lean(&mut l);
+        // what the applier and the reconcilers read is still there
+        assert_eq!(
+            l.data,
+            json!({"spec": {"replicas": 2}, "status": {"readyReplicas": 2}})
+        );
+        assert_eq!(l.metadata.labels, stripped.metadata.labels);
+        assert!(l.metadata.managed_fields.is_none());
+        // the content fingerprint is the full object's, the change filter's is unchanged
+        assert_eq!(content_fingerprint(&l), content_fingerprint(&full));
+        assert_eq!(
+            child_fingerprint(&l, &ready(&l)),
+            child_fingerprint(&stripped, &ready(&stripped))
+        );
+        // a spec change (e.g. a new image) shows in the cached fingerprint
+        let mut changed = full.clone();
+        changed.data["spec"]["template"]["spec"]["containers"][0]["image"] = json!("x");
+        lean(&mut changed);
+        assert_ne!(content_fingerprint(&changed), content_fingerprint(&l));
+        // the synthetic annotation is never handed out
+        assert_eq!(
+            to_value_unmarked(&l).unwrap()["metadata"]["annotations"],
+            json!({"keep": "1"})
         );
     }
 

@@ -684,6 +684,7 @@ pub async fn run<R: Reconciler>(
         main_api,
         watcher::Config::default(),
         ar.clone(),
+        cache::strip,
         |o: &DynamicObject| owner_fingerprint(o, FINALIZER),
     );
     let mut controller = Controller::for_stream_with(main_changes, main.store.clone(), ar.clone())
@@ -701,9 +702,10 @@ pub async fn run<R: Reconciler>(
         let summary: Arc<dyn Fn(&DynamicObject) -> Value + Send + Sync> =
             Arc::new(move |o: &DynamicObject| r.child_summary(&kind, o));
         let s2 = summary.clone();
-        let (c, changes) = cache::watch(api, child_wc.clone(), car.clone(), move |o| {
-            cache::child_fingerprint(o, &s2(o))
-        });
+        let (c, changes) =
+            cache::watch(api, child_wc.clone(), car.clone(), cache::lean, move |o| {
+                cache::child_fingerprint(o, &s2(o))
+            });
         caches.push(ChildCache {
             kind: k.clone(),
             cache: c,
