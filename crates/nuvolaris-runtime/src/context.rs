@@ -77,6 +77,8 @@ impl Ctx {
 
     /// The child `kind` `namespace/name` from the controller's watch cache (no API request),
     /// or `None` when it does not exist or `kind` is not one of the reconciler's child kinds.
+    /// The cache keeps a lean copy ([`crate::cache::lean`]): metadata, `status` and
+    /// `spec.replicas`, not the rest of the spec.
     pub async fn cached(
         &self,
         kind: &ChildKind,
@@ -86,7 +88,8 @@ impl Ctx {
         self.applier.cached(kind, namespace, name).await
     }
 
-    /// [`Ctx::cached`] as a typed object (`None` also when it does not parse as `K`).
+    /// [`Ctx::cached`] as a typed object (`None` also when it does not parse as `K`: the lean
+    /// copy lacks required spec fields of most workload kinds, so prefer [`Ctx::cached`]).
     pub async fn cached_as<K: Resource + DeserializeOwned>(
         &self,
         kind: &ChildKind,
