@@ -27,12 +27,13 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::DynamicObject;
 use nuvolaris_api::sample::{Sample, SampleCreate, SampleStatus, MAX_COUNT, MIN_COUNT};
+use nuvolaris_kustomize::yaml::to_yaml;
 use nuvolaris_kustomize::MemLoader;
 use nuvolaris_runtime::conditions::{self, now, Desired};
 use nuvolaris_runtime::{
     kinds, ApplyChange, ChildKind, Ctx, Error, Owner, Prune, ReconcileOutcome, Reconciler,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,12 +80,11 @@ pub fn split_image(image: &str) -> (String, Option<String>, Option<String>) {
     }
 }
 
-fn yaml_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
-}
-
 /// The in-memory kustomize tree for one Sample: `/sample/base` (embedded) and
 /// `/sample/<name>` (the overlay computed from the spec). Build `/sample/<name>`.
+///
+/// The overlay is built as data (`serde_json` values, printed by the engine's YAML emitter),
+/// never by pasting spec values into YAML text.
 pub fn overlay(obj: &Sample) -> (MemLoader, std::path::PathBuf) {
     let name = obj.metadata.name.clone().unwrap_or_default();
     let ns = obj
@@ -93,36 +93,45 @@ pub fn overlay(obj: &Sample) -> (MemLoader, std::path::PathBuf) {
         .clone()
         .unwrap_or_else(|| "default".to_string());
     let (new_name, new_tag, digest) = split_image(&obj.spec.image);
-    let mut images = format!(
-        "images:\n- name: nginx\n  newName: {}\n",
-        yaml_str(&new_name)
-    );
+    let mut image = serde_json::Map::new();
+    image.insert("name".into(), json!("nginx"));
+    image.insert("newName".into(), json!(new_name));
     if let Some(t) = new_tag {
-        images.push_str(&format!("  newTag: {}\n", yaml_str(&t)));
+        image.insert("newTag".into(), json!(t));
     }
     if let Some(d) = digest {
-        images.push_str(&format!("  digest: {}\n", yaml_str(&d)));
+        image.insert("digest".into(), json!(d));
     }
-    let kustomization = format!(
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../base\n\
-         namespace: {ns}\nnamePrefix: {prefix}\nlabels:\n- pairs:\n    {INSTANCE_LABEL}: {name}\n    \
-         app.kubernetes.io/managed-by: nuvolaris-operator\n  includeSelectors: true\n  includeTemplates: true\n\
-         patches:\n- path: patch.yaml\n{images}",
-        ns = yaml_str(&ns),
-        prefix = yaml_str(&format!("{name}-")),
-        name = yaml_str(&name),
-    );
-    let patch = format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {BASE_NAME}\n  namespace: {BASE_NAMESPACE}\nspec:\n  replicas: {}\n",
-        obj.spec.count
-    );
+    let kustomization = json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": ["../base"],
+        "namespace": ns,
+        "namePrefix": format!("{name}-"),
+        "labels": [{
+            "pairs": {
+                INSTANCE_LABEL: name,
+                "app.kubernetes.io/managed-by": "nuvolaris-operator",
+            },
+            "includeSelectors": true,
+            "includeTemplates": true,
+        }],
+        "patches": [{"path": "patch.yaml"}],
+        "images": [image],
+    });
+    let patch = json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": BASE_NAME, "namespace": BASE_NAMESPACE},
+        "spec": {"replicas": obj.spec.count},
+    });
     let dir = Path::new("/sample").join(&name);
     let loader = MemLoader::new()
         .with("/sample/base/kustomization.yaml", BASE_KUSTOMIZATION)
         .with("/sample/base/demo-deployment.yaml", BASE_DEPLOYMENT)
         .with("/sample/base/patch.yaml", BASE_PATCH)
-        .with(dir.join("kustomization.yaml"), kustomization)
-        .with(dir.join("patch.yaml"), patch);
+        .with(dir.join("kustomization.yaml"), to_yaml(&kustomization))
+        .with(dir.join("patch.yaml"), to_yaml(&patch));
     (loader, dir)
 }
 
@@ -401,7 +410,7 @@ mod tests {
         let patch = String::from_utf8(loader.read(&dir.join("patch.yaml")).unwrap()).unwrap();
         assert_eq!(patch, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: demo-deploy\n  namespace: demo\nspec:\n  replicas: 7\n");
         let k = String::from_utf8(loader.read(&dir.join("kustomization.yaml")).unwrap()).unwrap();
-        assert!(k.contains("namePrefix: \"obj-\""), "{k}");
+        assert!(k.contains("namePrefix: obj-\n"), "{k}");
         assert!(k.contains("newTag: \"1.27\""), "{k}");
     }
 }
